@@ -1,0 +1,157 @@
+//! Replay protection for back-channel logout tokens (and anything else with a `jti`).
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Debug;
+use std::sync::Mutex;
+
+use crate::transport::BoxFuture;
+
+/// Whether an identifier was new.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplayCheck {
+    /// First sighting: it is now remembered.
+    Fresh,
+    /// Seen before and still remembered: a replay.
+    Replayed,
+}
+
+/// Why a replay store could not answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReplayStoreError {
+    /// The in-memory store is full of identifiers that have not yet expired.
+    #[error("the replay store is full ({capacity} live identifiers); refusing rather than forgetting")]
+    Full {
+        /// The capacity.
+        capacity: usize,
+    },
+    /// A shared store (Redis, a database) failed.
+    #[error("the replay store is unavailable: {0}")]
+    Unavailable(String),
+}
+
+impl ReplayStoreError {
+    /// A stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Full { .. } => "replay_store.full",
+            Self::Unavailable(_) => "replay_store.unavailable",
+        }
+    }
+}
+
+/// Remembers identifiers until they expire. Several instances of a service behind a load balancer
+/// must share one store (implement this trait over Redis or a database); the in-memory default
+/// protects one process.
+pub trait ReplayStore: Send + Sync + Debug {
+    /// Atomically checks `id` and remembers it until `remember_until` (Unix seconds).
+    fn check_and_remember(
+        &self,
+        id: &str,
+        remember_until: i64,
+        now: i64,
+    ) -> BoxFuture<'_, Result<ReplayCheck, ReplayStoreError>>;
+}
+
+/// A bounded in-memory replay store for one process.
+#[derive(Debug)]
+pub struct InMemoryReplayStore {
+    capacity: usize,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    by_id: HashMap<String, i64>,
+    by_expiry: BTreeMap<(i64, String), ()>,
+}
+
+impl InMemoryReplayStore {
+    /// A store holding at most `capacity` live identifiers. When full of unexpired identifiers it
+    /// refuses new ones ([`ReplayStoreError::Full`]) rather than forgetting any.
+    pub fn new(capacity: usize) -> Self {
+        Self { capacity, inner: Mutex::new(Inner::default()) }
+    }
+
+    fn check(&self, id: &str, until: i64, now: i64) -> Result<ReplayCheck, ReplayStoreError> {
+        let mut inner = match self.inner.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        // Forget everything that has expired.
+        while let Some(((exp, key), ())) = inner.by_expiry.pop_first() {
+            if exp >= now {
+                inner.by_expiry.insert((exp, key), ());
+                break;
+            }
+            inner.by_id.remove(&key);
+        }
+        if inner.by_id.contains_key(id) {
+            return Ok(ReplayCheck::Replayed);
+        }
+        if inner.by_id.len() >= self.capacity {
+            return Err(ReplayStoreError::Full { capacity: self.capacity });
+        }
+        inner.by_id.insert(id.to_owned(), until);
+        inner.by_expiry.insert((until, id.to_owned()), ());
+        Ok(ReplayCheck::Fresh)
+    }
+
+    /// How many identifiers are remembered now.
+    pub fn len(&self) -> usize {
+        self.inner.lock().map(|g| g.by_id.len()).unwrap_or(0)
+    }
+
+    /// Whether nothing is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Default for InMemoryReplayStore {
+    /// 100,000 identifiers: far more logout tokens than one process sees in their lifetime.
+    fn default() -> Self {
+        Self::new(100_000)
+    }
+}
+
+impl ReplayStore for InMemoryReplayStore {
+    fn check_and_remember(
+        &self,
+        id: &str,
+        remember_until: i64,
+        now: i64,
+    ) -> BoxFuture<'_, Result<ReplayCheck, ReplayStoreError>> {
+        let result = self.check(id, remember_until, now);
+        Box::pin(std::future::ready(result))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(store: &InMemoryReplayStore, id: &str, until: i64, now: i64) -> Result<ReplayCheck, ReplayStoreError> {
+        store.check(id, until, now)
+    }
+
+    #[test]
+    fn remembers_until_expiry_then_forgets() {
+        let s = InMemoryReplayStore::new(10);
+        assert_eq!(run(&s, "a", 200, 100), Ok(ReplayCheck::Fresh));
+        assert_eq!(run(&s, "a", 200, 150), Ok(ReplayCheck::Replayed));
+        assert_eq!(run(&s, "a", 300, 200), Ok(ReplayCheck::Replayed));
+        assert_eq!(run(&s, "a", 400, 201), Ok(ReplayCheck::Fresh));
+    }
+
+    #[test]
+    fn refuses_when_full_of_live_ids_instead_of_forgetting() {
+        let s = InMemoryReplayStore::new(2);
+        assert_eq!(run(&s, "a", 200, 100), Ok(ReplayCheck::Fresh));
+        assert_eq!(run(&s, "b", 200, 100), Ok(ReplayCheck::Fresh));
+        assert_eq!(run(&s, "c", 200, 100).unwrap_err().code(), "replay_store.full");
+        assert_eq!(run(&s, "a", 200, 100), Ok(ReplayCheck::Replayed));
+        assert_eq!(run(&s, "c", 400, 201), Ok(ReplayCheck::Fresh));
+        assert_eq!(s.len(), 1);
+    }
+}

@@ -1,0 +1,64 @@
+//! The sector host of a service, derived as One Login derives it. The `govuk-one-login-sector`
+//! crate builds pairwise subjects and cross-service reports on top of this; it lives here because
+//! the configuration check needs it and core sits below every other crate.
+
+use url::Url;
+
+/// The sector host of a URL: its host, lower-cased (internationalised names in their ASCII
+/// form), without a trailing dot and without a leading `www.`.
+///
+/// ```
+/// use govuk_one_login_core::sector_host;
+/// let u = url::Url::parse("https://WWW.Tax.Service.GOV.UK.:8443/callback").unwrap();
+/// assert_eq!(sector_host(&u).as_deref(), Some("tax.service.gov.uk"));
+/// ```
+pub fn sector_host(url: &Url) -> Option<String> {
+    let host = url.host_str()?.to_ascii_lowercase();
+    let host = host.strip_suffix('.').unwrap_or(&host);
+    let host = host.strip_prefix("www.").unwrap_or(host);
+    if host.is_empty() { None } else { Some(host.to_owned()) }
+}
+
+/// The sector host of a service: that of its sector identifier URI when set, otherwise that of its
+/// first redirect URI.
+pub fn service_sector_host(sector_identifier_uri: Option<&Url>, redirect_uris: &[Url]) -> Option<String> {
+    match sector_identifier_uri {
+        Some(u) => sector_host(u),
+        None => redirect_uris.first().and_then(sector_host),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn host(s: &str) -> Option<String> {
+        sector_host(&Url::parse(s).unwrap())
+    }
+
+    #[test]
+    fn derives_hosts_like_one_login() {
+        for (input, expected) in [
+            ("https://tax.gov.uk/cb", "tax.gov.uk"),
+            ("https://www.tax.gov.uk/cb", "tax.gov.uk"),
+            ("https://WWW.TAX.GOV.UK/cb", "tax.gov.uk"),
+            ("https://tax.gov.uk:8443/cb", "tax.gov.uk"),
+            ("https://tax.gov.uk./cb", "tax.gov.uk"),
+            ("https://www.www.tax.gov.uk/", "www.tax.gov.uk"),
+            ("https://wwwtax.gov.uk/", "wwwtax.gov.uk"),
+            ("https://bücher.example/cb", "xn--bcher-kva.example"),
+            ("http://127.0.0.1:8080/cb", "127.0.0.1"),
+        ] {
+            assert_eq!(host(input).as_deref(), Some(expected), "{input}");
+        }
+    }
+
+    #[test]
+    fn service_sector_prefers_the_sector_identifier() {
+        let sector = Url::parse("https://dragons.gov.uk").unwrap();
+        let redirects = vec![Url::parse("https://tax.dragons.gov.uk/cb").unwrap()];
+        assert_eq!(service_sector_host(Some(&sector), &redirects).as_deref(), Some("dragons.gov.uk"));
+        assert_eq!(service_sector_host(None, &redirects).as_deref(), Some("tax.dragons.gov.uk"));
+        assert_eq!(service_sector_host(None, &[]), None);
+    }
+}
