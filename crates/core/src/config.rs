@@ -327,7 +327,13 @@ impl fmt::Display for ConfigProblem {
             Some(s) => write!(f, "service `{s}`, field `{}`: ", self.field)?,
             None => write!(f, "field `{}`: ", self.field)?,
         }
-        write!(f, "{} Fix: {} [{}]", self.message, self.fix, self.kind.code())
+        write!(
+            f,
+            "{} Fix: {} [{}]",
+            self.message,
+            self.fix,
+            self.kind.code()
+        )
     }
 }
 
@@ -568,7 +574,9 @@ impl Services {
     }
     /// A service by client id.
     pub fn by_client_id(&self, client_id: &str) -> Option<&ServiceConfig> {
-        self.services.iter().find(|s| s.client_id.as_str() == client_id)
+        self.services
+            .iter()
+            .find(|s| s.client_id.as_str() == client_id)
     }
     /// Services grouped by sector: a person has the same `sub` in every service of a group.
     pub fn sectors(&self) -> BTreeMap<String, Vec<&ServiceConfig>> {
@@ -604,7 +612,10 @@ impl ServicesFile {
             reason: e.to_string(),
         })?;
         let mut file = Self::parse_toml(&text).map_err(|e| match e {
-            ConfigError::Parse { reason, .. } => ConfigError::Parse { path: path.to_owned(), reason },
+            ConfigError::Parse { reason, .. } => ConfigError::Parse {
+                path: path.to_owned(),
+                reason,
+            },
             other => other,
         })?;
         file.base_dir = path.parent().map(Path::to_owned);
@@ -649,9 +660,14 @@ impl ServicesFile {
         let mut p = Problems::default();
         let environment = self.provider_environment(&mut p);
         if self.services.is_empty() {
-            p.push(ProblemKind::NoServices, None, "service",
+            p.push(
+                ProblemKind::NoServices,
+                None,
+                "service",
                 "the file has no services.".into(),
-                "add a [[service]] table with name, client_id, redirect_uris and token_auth.".into());
+                "add a [[service]] table with name, client_id, redirect_uris and token_auth."
+                    .into(),
+            );
         }
         let provider_leeway = self.provider.clock_leeway_seconds;
         if let Some(l) = provider_leeway {
@@ -664,7 +680,13 @@ impl ServicesFile {
         let env_kind = environment.as_ref().map(Environment::kind);
         let mut services = Vec::new();
         for spec in &self.services {
-            if let Some(s) = validate_service(spec, &self.provider, env_kind, self.base_dir.as_deref(), &mut p) {
+            if let Some(s) = validate_service(
+                spec,
+                &self.provider,
+                env_kind,
+                self.base_dir.as_deref(),
+                &mut p,
+            ) {
                 services.push(s);
             }
         }
@@ -672,7 +694,10 @@ impl ServicesFile {
         check_groups(&services, &mut p);
 
         match environment {
-            Some(environment) if p.0.is_empty() => Ok(Services { environment, services }),
+            Some(environment) if p.0.is_empty() => Ok(Services {
+                environment,
+                services,
+            }),
             _ => Err(ConfigError::Invalid(p.0)),
         }
     }
@@ -711,22 +736,39 @@ impl ServicesFile {
                         "set issuer, e.g. issuer = \"http://localhost:3000/\" for the GDS simulator.".into());
                     return None;
                 };
-                match Environment::custom(issuer, spec.identity_issuer.as_deref(), spec.did_document_url.as_deref(), spec.did_controller.as_deref()) {
+                match Environment::custom(
+                    issuer,
+                    spec.identity_issuer.as_deref(),
+                    spec.did_document_url.as_deref(),
+                    spec.did_controller.as_deref(),
+                ) {
                     Ok(env) => Some(env),
                     Err(e) => {
                         let fix = match e {
-                            EnvironmentError::InsecureUrl { .. } => "use https, or a loopback host (127.0.0.1, ::1, localhost) for a local mock.",
+                            EnvironmentError::InsecureUrl { .. } => {
+                                "use https, or a loopback host (127.0.0.1, ::1, localhost) for a local mock."
+                            }
                             _ => "give an absolute https URL such as https://oidc.example.gov.uk/.",
                         };
-                        p.push(ProblemKind::BadProviderUrl, None, "provider", format!("{e}."), fix.into());
+                        p.push(
+                            ProblemKind::BadProviderUrl,
+                            None,
+                            "provider",
+                            format!("{e}."),
+                            fix.into(),
+                        );
                         None
                     }
                 }
             }
             other => {
-                p.push(ProblemKind::UnknownEnvironment, None, "provider.environment",
+                p.push(
+                    ProblemKind::UnknownEnvironment,
+                    None,
+                    "provider.environment",
                     format!("`{other}` is not an environment."),
-                    "use \"integration\", \"production\" or \"custom\".".into());
+                    "use \"integration\", \"production\" or \"custom\".".into(),
+                );
                 None
             }
         }
@@ -737,7 +779,14 @@ impl ServicesFile {
 struct Problems(Vec<ConfigProblem>);
 
 impl Problems {
-    fn push(&mut self, kind: ProblemKind, service: Option<&str>, field: &str, message: String, fix: String) {
+    fn push(
+        &mut self,
+        kind: ProblemKind,
+        service: Option<&str>,
+        field: &str,
+        message: String,
+        fix: String,
+    ) {
         self.0.push(ConfigProblem {
             kind,
             service: service.map(str::to_owned),
@@ -750,9 +799,16 @@ impl Problems {
 
 fn check_leeway(p: &mut Problems, service: Option<&str>, field: &str, seconds: u64) {
     if seconds > MAX_LEEWAY.as_secs() {
-        p.push(ProblemKind::LeewayTooLarge, service, field,
+        p.push(
+            ProblemKind::LeewayTooLarge,
+            service,
+            field,
             format!("a clock leeway of {seconds} s would accept expired tokens for too long."),
-            format!("use at most {} seconds (30 is usual).", MAX_LEEWAY.as_secs()));
+            format!(
+                "use at most {} seconds (30 is usual).",
+                MAX_LEEWAY.as_secs()
+            ),
+        );
     }
 }
 
@@ -772,7 +828,14 @@ enum UriRole {
     BackChannel,
 }
 
-fn check_uri(p: &mut Problems, service: &str, field: &str, value: &str, role: UriRole, env: Option<crate::environment::EnvironmentKind>) -> Option<Url> {
+fn check_uri(
+    p: &mut Problems,
+    service: &str,
+    field: &str,
+    value: &str,
+    role: UriRole,
+    env: Option<crate::environment::EnvironmentKind>,
+) -> Option<Url> {
     let url = match Url::parse(value) {
         Ok(u) => u,
         Err(e) => {
@@ -787,22 +850,34 @@ fn check_uri(p: &mut Problems, service: &str, field: &str, value: &str, role: Ur
         "https" => {}
         "http" if is_loopback(&url) => {}
         "http" => {
-            p.push(ProblemKind::InsecureHttp, Some(service), field,
+            p.push(
+                ProblemKind::InsecureHttp,
+                Some(service),
+                field,
                 format!("`{value}` uses http on a host that is not loopback."),
-                "use https (http is only for 127.0.0.1, ::1 or localhost while developing).".into());
+                "use https (http is only for 127.0.0.1, ::1 or localhost while developing).".into(),
+            );
             ok = false;
         }
         other => {
-            p.push(ProblemKind::BadScheme, Some(service), field,
+            p.push(
+                ProblemKind::BadScheme,
+                Some(service),
+                field,
                 format!("`{value}` uses the `{other}` scheme."),
-                "use an https URL.".into());
+                "use an https URL.".into(),
+            );
             ok = false;
         }
     }
     if url.fragment().is_some() {
-        p.push(ProblemKind::FragmentInUri, Some(service), field,
+        p.push(
+            ProblemKind::FragmentInUri,
+            Some(service),
+            field,
             format!("`{value}` has a #fragment, which OAuth forbids in redirect URIs."),
-            "remove the part from '#' on.".into());
+            "remove the part from '#' on.".into(),
+        );
         ok = false;
     }
     if role == UriRole::BackChannel
@@ -827,12 +902,20 @@ fn validate_service(
     p: &mut Problems,
 ) -> Option<ServiceConfig> {
     let start = p.0.len();
-    let svc = if spec.name.trim().is_empty() { "<unnamed>" } else { spec.name.as_str() };
+    let svc = if spec.name.trim().is_empty() {
+        "<unnamed>"
+    } else {
+        spec.name.as_str()
+    };
     let s = Some(svc);
     if spec.name.trim().is_empty() {
-        p.push(ProblemKind::EmptyName, None, "service.name",
+        p.push(
+            ProblemKind::EmptyName,
+            None,
+            "service.name",
             "a service has no name.".into(),
-            "give every [[service]] a unique name, e.g. name = \"apply-for-a-licence\".".into());
+            "give every [[service]] a unique name, e.g. name = \"apply-for-a-licence\".".into(),
+        );
     }
     if spec.client_id.trim().is_empty() {
         p.push(ProblemKind::EmptyClientId, s, "client_id",
@@ -846,14 +929,35 @@ fn validate_service(
             "the service has no redirect URI.".into(),
             "add the redirect URIs registered with One Login, e.g. redirect_uris = [\"https://my-service.gov.uk/auth/callback\"].".into());
     }
-    let redirect_uris: Vec<Url> = spec.redirect_uris.iter()
+    let redirect_uris: Vec<Url> = spec
+        .redirect_uris
+        .iter()
         .filter_map(|u| check_uri(p, svc, "redirect_uris", u, UriRole::Redirect, env))
         .collect();
-    let post_logout_redirect_uris: Vec<Url> = spec.post_logout_redirect_uris.iter()
-        .filter_map(|u| check_uri(p, svc, "post_logout_redirect_uris", u, UriRole::PostLogout, env))
+    let post_logout_redirect_uris: Vec<Url> = spec
+        .post_logout_redirect_uris
+        .iter()
+        .filter_map(|u| {
+            check_uri(
+                p,
+                svc,
+                "post_logout_redirect_uris",
+                u,
+                UriRole::PostLogout,
+                env,
+            )
+        })
         .collect();
-    let back_channel_logout_uri = spec.back_channel_logout_uri.as_deref()
-        .and_then(|u| check_uri(p, svc, "back_channel_logout_uri", u, UriRole::BackChannel, env));
+    let back_channel_logout_uri = spec.back_channel_logout_uri.as_deref().and_then(|u| {
+        check_uri(
+            p,
+            svc,
+            "back_channel_logout_uri",
+            u,
+            UriRole::BackChannel,
+            env,
+        )
+    });
 
     // Scopes
     let raw_scopes = spec.scopes.clone().unwrap_or_else(|| vec!["openid".into()]);
@@ -868,9 +972,13 @@ fn validate_service(
         }
     }
     if !scopes.contains(&Scope::OpenId) {
-        p.push(ProblemKind::MissingOpenId, s, "scopes",
+        p.push(
+            ProblemKind::MissingOpenId,
+            s,
+            "scopes",
             "the scopes do not include openid, which One Login requires.".into(),
-            "add \"openid\" to scopes.".into());
+            "add \"openid\" to scopes.".into(),
+        );
     }
     scopes.sort();
 
@@ -886,28 +994,40 @@ fn validate_service(
             }
             Ok(v) => Some(v),
             Err(e) => {
-                p.push(ProblemKind::InvalidVtr, s, "vtr", format!("{e}."),
-                    "use Cl or Cl.Cm.".into());
+                p.push(
+                    ProblemKind::InvalidVtr,
+                    s,
+                    "vtr",
+                    format!("{e}."),
+                    "use Cl or Cl.Cm.".into(),
+                );
                 None
             }
         },
     };
     let identity_vtr = match spec.identity_vtr.as_deref() {
         None => None,
-        Some(v) => match v.parse::<VectorOfTrust>() {
-            Ok(v) if v.requests_identity() => Some(v),
-            Ok(v) => {
-                p.push(ProblemKind::IdentityVtrWithoutIdentity, s, "identity_vtr",
+        Some(v) => {
+            match v.parse::<VectorOfTrust>() {
+                Ok(v) if v.requests_identity() => Some(v),
+                Ok(v) => {
+                    p.push(ProblemKind::IdentityVtrWithoutIdentity, s, "identity_vtr",
                     format!("`{v}` does not ask for an identity level above P0."),
                     "use Cl.Cm.P2 (or Cl.Cm.P1 / Cl.Cm.P3 as registered), or remove identity_vtr.".into());
-                None
+                    None
+                }
+                Err(e) => {
+                    p.push(
+                        ProblemKind::InvalidVtr,
+                        s,
+                        "identity_vtr",
+                        format!("{e}."),
+                        "use Cl.Cm.P2 (medium identity), Cl.Cm.P1 or Cl.Cm.P3.".into(),
+                    );
+                    None
+                }
             }
-            Err(e) => {
-                p.push(ProblemKind::InvalidVtr, s, "identity_vtr", format!("{e}."),
-                    "use Cl.Cm.P2 (medium identity), Cl.Cm.P1 or Cl.Cm.P3.".into());
-                None
-            }
-        },
+        }
     };
     let wants_identity = spec.identity_vtr.is_some();
 
@@ -933,30 +1053,59 @@ fn validate_service(
         None | Some("ES256") => IdTokenAlgorithm::ES256,
         Some("RS256") => IdTokenAlgorithm::RS256,
         Some(other) => {
-            p.push(ProblemKind::UnknownIdTokenAlgorithm, s, "id_token_signing_alg",
+            p.push(
+                ProblemKind::UnknownIdTokenAlgorithm,
+                s,
+                "id_token_signing_alg",
                 format!("`{other}` is not an ID-token algorithm One Login uses."),
-                "use \"ES256\" (the default) or \"RS256\", as registered for the service.".into());
+                "use \"ES256\" (the default) or \"RS256\", as registered for the service.".into(),
+            );
             IdTokenAlgorithm::ES256
         }
     };
 
     let request_objects = spec.request_objects.unwrap_or(false);
-    let client_auth = validate_token_auth(&spec.token_auth, svc, wants_identity, request_objects, base_dir, p);
+    let client_auth = validate_token_auth(
+        &spec.token_auth,
+        svc,
+        wants_identity,
+        request_objects,
+        base_dir,
+        p,
+    );
 
     // Sector
     let sector_identifier_uri = spec.sector_identifier_uri.as_deref().and_then(|raw| {
         match Url::parse(raw) {
-            Ok(u) if u.scheme() == "https" && matches!(u.path(), "" | "/") && u.query().is_none() && u.fragment().is_none() && u.host_str().is_some() => Some(u),
+            Ok(u)
+                if u.scheme() == "https"
+                    && matches!(u.path(), "" | "/")
+                    && u.query().is_none()
+                    && u.fragment().is_none()
+                    && u.host_str().is_some() =>
+            {
+                Some(u)
+            }
             Ok(_) => {
-                p.push(ProblemKind::BadSectorIdentifier, s, "sector_identifier_uri",
-                    format!("`{raw}` is not an https URL with a host and no path, query or fragment."),
-                    "use the form https://my-department.gov.uk (only the host is used).".into());
+                p.push(
+                    ProblemKind::BadSectorIdentifier,
+                    s,
+                    "sector_identifier_uri",
+                    format!(
+                        "`{raw}` is not an https URL with a host and no path, query or fragment."
+                    ),
+                    "use the form https://my-department.gov.uk (only the host is used).".into(),
+                );
                 None
             }
             Err(e) => {
-                p.push(ProblemKind::BadSectorIdentifier, s, "sector_identifier_uri",
+                p.push(
+                    ProblemKind::BadSectorIdentifier,
+                    s,
+                    "sector_identifier_uri",
                     format!("`{raw}` is not a URL ({e})."),
-                    "use the form https://my-department.gov.uk (only the host is used).".into());
+                    "use the form https://my-department.gov.uk (only the host is used).".into(),
+                );
                 None
             }
         }
@@ -972,16 +1121,21 @@ fn validate_service(
                 "set sector_identifier_uri to an https URL whose host names your sector, e.g. https://my-department.gov.uk.".into());
         }
     }
-    let sector = service_sector_host(sector_identifier_uri.as_ref(), &redirect_uris).unwrap_or_default();
+    let sector =
+        service_sector_host(sector_identifier_uri.as_ref(), &redirect_uris).unwrap_or_default();
 
     // Locales
     let mut ui_locales = Vec::new();
     for raw in &spec.ui_locales {
         match UiLocale::parse(raw) {
             Some(l) => ui_locales.push(l),
-            None => p.push(ProblemKind::UnknownUiLocale, s, "ui_locales",
+            None => p.push(
+                ProblemKind::UnknownUiLocale,
+                s,
+                "ui_locales",
                 format!("`{raw}` is not a language One Login offers."),
-                "use \"en\" and/or \"cy\".".into()),
+                "use \"en\" and/or \"cy\".".into(),
+            ),
         }
     }
 
@@ -989,7 +1143,10 @@ fn validate_service(
     if let Some(l) = spec.clock_leeway_seconds {
         check_leeway(p, s, "clock_leeway_seconds", l);
     }
-    let user_agent_suffix = spec.user_agent_suffix.clone().or_else(|| provider.user_agent_suffix.clone());
+    let user_agent_suffix = spec
+        .user_agent_suffix
+        .clone()
+        .or_else(|| provider.user_agent_suffix.clone());
     if let Some(ua) = &spec.user_agent_suffix {
         check_user_agent(p, s, "user_agent_suffix", ua);
     }
@@ -1032,11 +1189,18 @@ fn validate_token_auth(
     let s = Some(svc);
     match spec.method.as_deref().unwrap_or("private_key_jwt") {
         "private_key_jwt" => {
-            for (field, set) in [("token_auth.secret_env", spec.secret_env.is_some()), ("token_auth.secret_file", spec.secret_file.is_some())] {
+            for (field, set) in [
+                ("token_auth.secret_env", spec.secret_env.is_some()),
+                ("token_auth.secret_file", spec.secret_file.is_some()),
+            ] {
                 if set {
-                    p.push(ProblemKind::MixedAuthSettings, s, field,
+                    p.push(
+                        ProblemKind::MixedAuthSettings,
+                        s,
+                        field,
                         format!("`{field}` is set but the method is private_key_jwt."),
-                        format!("remove `{field}`, or set method = \"client_secret_post\"."));
+                        format!("remove `{field}`, or set method = \"client_secret_post\"."),
+                    );
                 }
             }
             let alg = match spec.alg.as_deref() {
@@ -1059,7 +1223,10 @@ fn validate_token_auth(
                 spec.key_file.clone().map(KeySource::File),
                 spec.key_env.clone().map(KeySource::Env),
                 spec.key_pem.clone().map(KeySource::Pem),
-            ].into_iter().flatten().collect();
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
             if sources.len() != 1 {
                 p.push(ProblemKind::KeySourceCount, s, "token_auth.key_file",
                     if sources.is_empty() { "no private key is given for private_key_jwt.".into() } else { "more than one private key source is given.".into() },
@@ -1075,17 +1242,36 @@ fn validate_token_auth(
                 Ok(k) => Some(k),
                 Err(e) => {
                     let (kind, fix) = match e {
-                        crate::key::KeyError::NotRsa { .. } => (ProblemKind::NonRsaKey, "generate an RSA key: openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out key.pem, and register its public half."),
-                        crate::key::KeyError::TooSmall { .. } => (ProblemKind::SmallRsaKey, "generate a 2048-bit (or larger) RSA key and register its public half."),
-                        crate::key::KeyError::Unreadable { .. } => (ProblemKind::BadKey, "check the path (relative paths start at the services file's folder) and the file's permissions."),
-                        crate::key::KeyError::EnvMissing { .. } => (ProblemKind::BadKey, "export the variable with the PEM text before starting the service."),
-                        _ => (ProblemKind::BadKey, "give an unencrypted PEM RSA private key (BEGIN PRIVATE KEY or BEGIN RSA PRIVATE KEY)."),
+                        crate::key::KeyError::NotRsa { .. } => (
+                            ProblemKind::NonRsaKey,
+                            "generate an RSA key: openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out key.pem, and register its public half.",
+                        ),
+                        crate::key::KeyError::TooSmall { .. } => (
+                            ProblemKind::SmallRsaKey,
+                            "generate a 2048-bit (or larger) RSA key and register its public half.",
+                        ),
+                        crate::key::KeyError::Unreadable { .. } => (
+                            ProblemKind::BadKey,
+                            "check the path (relative paths start at the services file's folder) and the file's permissions.",
+                        ),
+                        crate::key::KeyError::EnvMissing { .. } => (
+                            ProblemKind::BadKey,
+                            "export the variable with the PEM text before starting the service.",
+                        ),
+                        _ => (
+                            ProblemKind::BadKey,
+                            "give an unencrypted PEM RSA private key (BEGIN PRIVATE KEY or BEGIN RSA PRIVATE KEY).",
+                        ),
                     };
                     p.push(kind, s, field, format!("{e}."), fix.into());
                     None
                 }
             };
-            Some(ClientAuth::PrivateKeyJwt { key: key?, alg: alg? }).filter(|_| key_id.is_some())
+            Some(ClientAuth::PrivateKeyJwt {
+                key: key?,
+                alg: alg?,
+            })
+            .filter(|_| key_id.is_some())
         }
         "client_secret_post" => {
             if wants_identity {
@@ -1098,14 +1284,25 @@ fn validate_token_auth(
                     "request objects are signed with the service's RSA key, which client_secret_post services do not have.".into(),
                     "set request_objects = false, or use private_key_jwt.".into());
             }
-            for (field, set) in [("token_auth.key_file", spec.key_file.is_some()), ("token_auth.key_env", spec.key_env.is_some()), ("token_auth.key_id", spec.key_id.is_some()), ("token_auth.alg", spec.alg.is_some())] {
+            for (field, set) in [
+                ("token_auth.key_file", spec.key_file.is_some()),
+                ("token_auth.key_env", spec.key_env.is_some()),
+                ("token_auth.key_id", spec.key_id.is_some()),
+                ("token_auth.alg", spec.alg.is_some()),
+            ] {
                 if set {
-                    p.push(ProblemKind::MixedAuthSettings, s, field,
+                    p.push(
+                        ProblemKind::MixedAuthSettings,
+                        s,
+                        field,
                         format!("`{field}` is set but the method is client_secret_post."),
-                        format!("remove `{field}`, or set method = \"private_key_jwt\"."));
+                        format!("remove `{field}`, or set method = \"private_key_jwt\"."),
+                    );
                 }
             }
-            let count = usize::from(spec.secret_env.is_some()) + usize::from(spec.secret_file.is_some()) + usize::from(spec.secret.is_some());
+            let count = usize::from(spec.secret_env.is_some())
+                + usize::from(spec.secret_file.is_some())
+                + usize::from(spec.secret.is_some());
             if count != 1 {
                 p.push(ProblemKind::BadSecret, s, "token_auth.secret_env",
                     if count == 0 { "no client secret is given.".into() } else { "more than one client secret source is given.".into() },
@@ -1113,22 +1310,40 @@ fn validate_token_auth(
                 return None;
             }
             let secret = if let Some(var) = &spec.secret_env {
-                std::env::var(var).map(SecretString::new).map_err(|_| (
-                    "token_auth.secret_env", format!("the environment variable {var} is not set."),
-                    "export the variable with the client secret before starting the service."))
+                std::env::var(var).map(SecretString::new).map_err(|_| {
+                    (
+                        "token_auth.secret_env",
+                        format!("the environment variable {var} is not set."),
+                        "export the variable with the client secret before starting the service.",
+                    )
+                })
             } else if let Some(path) = &spec.secret_file {
-                let full = match base_dir { Some(d) if path.is_relative() => d.join(path), _ => path.clone() };
-                std::fs::read_to_string(&full).map(|t| SecretString::new(t.trim())).map_err(|e| (
-                    "token_auth.secret_file", format!("cannot read {}: {e}.", full.display()),
-                    "check the path (relative paths start at the services file's folder)."))
+                let full = match base_dir {
+                    Some(d) if path.is_relative() => d.join(path),
+                    _ => path.clone(),
+                };
+                std::fs::read_to_string(&full)
+                    .map(|t| SecretString::new(t.trim()))
+                    .map_err(|e| {
+                        (
+                            "token_auth.secret_file",
+                            format!("cannot read {}: {e}.", full.display()),
+                            "check the path (relative paths start at the services file's folder).",
+                        )
+                    })
             } else {
                 Ok(spec.secret.clone().unwrap_or_else(|| SecretString::new("")))
             };
             match secret {
                 Ok(secret) if !secret.is_empty() => Some(ClientAuth::ClientSecretPost { secret }),
                 Ok(_) => {
-                    p.push(ProblemKind::BadSecret, s, "token_auth.secret_env", "the client secret is empty.".into(),
-                        "give the secret whose Argon2id hash you sent to One Login.".into());
+                    p.push(
+                        ProblemKind::BadSecret,
+                        s,
+                        "token_auth.secret_env",
+                        "the client secret is empty.".into(),
+                        "give the secret whose Argon2id hash you sent to One Login.".into(),
+                    );
                     None
                 }
                 Err((field, message, fix)) => {
@@ -1154,16 +1369,25 @@ fn check_uniqueness(specs: &[ServiceSpec], p: &mut Problems) {
             let n = names.entry(spec.name.as_str()).or_default();
             *n += 1;
             if *n == 2 {
-                p.push(ProblemKind::DuplicateName, Some(&spec.name), "name",
+                p.push(
+                    ProblemKind::DuplicateName,
+                    Some(&spec.name),
+                    "name",
                     format!("two services are named `{}`.", spec.name),
-                    "give each [[service]] its own name.".into());
+                    "give each [[service]] its own name.".into(),
+                );
             }
         }
         if !spec.client_id.trim().is_empty() {
             if let Some(first) = ids.get(spec.client_id.as_str()) {
-                p.push(ProblemKind::DuplicateClientId, Some(&spec.name), "client_id",
+                p.push(
+                    ProblemKind::DuplicateClientId,
+                    Some(&spec.name),
+                    "client_id",
                     format!("the client id is also used by service `{first}`."),
-                    "register each service separately with One Login and use its own client id.".into());
+                    "register each service separately with One Login and use its own client id."
+                        .into(),
+                );
             } else {
                 ids.insert(spec.client_id.as_str(), spec.name.as_str());
             }

@@ -52,7 +52,9 @@ pub enum EnvironmentError {
         reason: String,
     },
     /// Plain http on a host that is not loopback.
-    #[error("`{value}` uses http on a host that is not loopback; use https (http is only for 127.0.0.1, ::1 or localhost)")]
+    #[error(
+        "`{value}` uses http on a host that is not loopback; use https (http is only for 127.0.0.1, ::1 or localhost)"
+    )]
     InsecureUrl {
         /// The value given.
         value: String,
@@ -201,8 +203,12 @@ fn provider_url(value: &str) -> Result<Url, EnvironmentError> {
     match url.scheme() {
         "https" => Ok(url),
         "http" if is_loopback(&url) => Ok(url),
-        "http" => Err(EnvironmentError::InsecureUrl { value: value.to_owned() }),
-        _ => Err(EnvironmentError::BadScheme { value: value.to_owned() }),
+        "http" => Err(EnvironmentError::InsecureUrl {
+            value: value.to_owned(),
+        }),
+        _ => Err(EnvironmentError::BadScheme {
+            value: value.to_owned(),
+        }),
     }
 }
 
@@ -240,20 +246,29 @@ mod tests {
     fn custom_allows_http_only_on_loopback() {
         let sim = Environment::custom("http://localhost:3000/", None, None, None).unwrap();
         assert!(sim.allows_http_loopback());
-        assert_eq!(sim.did_document_url().as_str(), "http://localhost:3000/.well-known/did.json");
+        assert_eq!(
+            sim.did_document_url().as_str(),
+            "http://localhost:3000/.well-known/did.json"
+        );
         assert_eq!(sim.did_controller(), "did:web:localhost%3A3000");
         assert!(Environment::custom("http://127.0.0.1:9/", None, None, None).is_ok());
         assert!(Environment::custom("http://[::1]:9/", None, None, None).is_ok());
         assert_eq!(
-            Environment::custom("http://sim.example/", None, None, None).unwrap_err().code(),
+            Environment::custom("http://sim.example/", None, None, None)
+                .unwrap_err()
+                .code(),
             "environment.insecure_url"
         );
         assert_eq!(
-            Environment::custom("ftp://sim.example/", None, None, None).unwrap_err().code(),
+            Environment::custom("ftp://sim.example/", None, None, None)
+                .unwrap_err()
+                .code(),
             "environment.bad_scheme"
         );
         assert_eq!(
-            Environment::custom("not a url", None, None, None).unwrap_err().code(),
+            Environment::custom("not a url", None, None, None)
+                .unwrap_err()
+                .code(),
             "environment.invalid_url"
         );
     }

@@ -64,7 +64,9 @@ pub enum KeyError {
         source_name: String,
     },
     /// A public key or certificate where a private key belongs.
-    #[error("the key from {source_name} is a {found}, not a private key; give the RSA private key (register only its public half with One Login)")]
+    #[error(
+        "the key from {source_name} is a {found}, not a private key; give the RSA private key (register only its public half with One Login)"
+    )]
     NotPrivate {
         /// Where it came from.
         source_name: String,
@@ -72,19 +74,25 @@ pub enum KeyError {
         found: String,
     },
     /// An encrypted PEM.
-    #[error("the key from {source_name} is encrypted; decrypt it first (openssl pkey -in key.pem -out plain.pem)")]
+    #[error(
+        "the key from {source_name} is encrypted; decrypt it first (openssl pkey -in key.pem -out plain.pem)"
+    )]
     Encrypted {
         /// Where it came from.
         source_name: String,
     },
     /// An EC (or other non-RSA) key: One Login verifies client assertions with RSA only.
-    #[error("the key from {source_name} is not an RSA key; One Login accepts only RSA keys for client authentication (openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048)")]
+    #[error(
+        "the key from {source_name} is not an RSA key; One Login accepts only RSA keys for client authentication (openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048)"
+    )]
     NotRsa {
         /// Where it came from.
         source_name: String,
     },
     /// An RSA key under 2048 bits.
-    #[error("the RSA key from {source_name} is smaller than 2048 bits; generate a 2048-bit or larger key")]
+    #[error(
+        "the RSA key from {source_name} is smaller than 2048 bits; generate a 2048-bit or larger key"
+    )]
     TooSmall {
         /// Where it came from.
         source_name: String,
@@ -153,7 +161,10 @@ impl RsaPrivateKey {
                 };
                 std::fs::read_to_string(&full)
                     .map(SecretString::new)
-                    .map_err(|e| KeyError::Unreadable { path: full, reason: e.to_string() })?
+                    .map_err(|e| KeyError::Unreadable {
+                        path: full,
+                        reason: e.to_string(),
+                    })?
             }
             KeySource::Env(var) => std::env::var(var)
                 .map(SecretString::new)
@@ -168,17 +179,22 @@ impl RsaPrivateKey {
     /// # Errors
     /// A [`KeyError`] for anything but an unencrypted RSA private key of 2048 bits or more.
     pub fn from_pem(pem: SecretString, key_id: &str, source_name: &str) -> Result<Self, KeyError> {
-        let parsed = ::pem::parse(pem.expose_secret().trim())
-            .map_err(|_| KeyError::NotPem { source_name: source_name.to_owned() })?;
+        let parsed = ::pem::parse(pem.expose_secret().trim()).map_err(|_| KeyError::NotPem {
+            source_name: source_name.to_owned(),
+        })?;
         let der = crate::secret::SecretBytes::new(parsed.contents().to_vec());
         let key = match parsed.tag() {
             "PRIVATE KEY" => aws_lc_rs::rsa::KeyPair::from_pkcs8(der.expose_secret()),
             "RSA PRIVATE KEY" => aws_lc_rs::rsa::KeyPair::from_der(der.expose_secret()),
             "EC PRIVATE KEY" => {
-                return Err(KeyError::NotRsa { source_name: source_name.to_owned() });
+                return Err(KeyError::NotRsa {
+                    source_name: source_name.to_owned(),
+                });
             }
             "ENCRYPTED PRIVATE KEY" => {
-                return Err(KeyError::Encrypted { source_name: source_name.to_owned() });
+                return Err(KeyError::Encrypted {
+                    source_name: source_name.to_owned(),
+                });
             }
             other if other.contains("PUBLIC KEY") || other.contains("CERTIFICATE") => {
                 return Err(KeyError::NotPrivate {
@@ -186,23 +202,40 @@ impl RsaPrivateKey {
                     found: other.to_lowercase(),
                 });
             }
-            _ => return Err(KeyError::NotPem { source_name: source_name.to_owned() }),
+            _ => {
+                return Err(KeyError::NotPem {
+                    source_name: source_name.to_owned(),
+                });
+            }
         };
         let key = key.map_err(|e| {
             let reason = e.to_string();
             if reason.contains("TooSmall") {
-                KeyError::TooSmall { source_name: source_name.to_owned() }
+                KeyError::TooSmall {
+                    source_name: source_name.to_owned(),
+                }
             } else if is_non_rsa_pkcs8(der.expose_secret()) {
-                KeyError::NotRsa { source_name: source_name.to_owned() }
+                KeyError::NotRsa {
+                    source_name: source_name.to_owned(),
+                }
             } else {
-                KeyError::Unparsable { source_name: source_name.to_owned(), reason }
+                KeyError::Unparsable {
+                    source_name: source_name.to_owned(),
+                    reason,
+                }
             }
         })?;
         let modulus_bits = key.public_modulus_len() * 8;
         if modulus_bits < MIN_RSA_BITS {
-            return Err(KeyError::TooSmall { source_name: source_name.to_owned() });
+            return Err(KeyError::TooSmall {
+                source_name: source_name.to_owned(),
+            });
         }
-        Ok(Self { pem, key_id: key_id.to_owned(), modulus_bits })
+        Ok(Self {
+            pem,
+            key_id: key_id.to_owned(),
+            modulus_bits,
+        })
     }
 
     /// Generates a fresh 2048-bit key (for tests, the testkit and the demo; production keys are
@@ -212,7 +245,10 @@ impl RsaPrivateKey {
     /// [`KeyError::Unparsable`] if aws-lc cannot generate or encode the key.
     pub fn generate(key_id: &str) -> Result<Self, KeyError> {
         use aws_lc_rs::encoding::AsDer;
-        let fail = |reason: String| KeyError::Unparsable { source_name: "generated key".into(), reason };
+        let fail = |reason: String| KeyError::Unparsable {
+            source_name: "generated key".into(),
+            reason,
+        };
         let key = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
             .map_err(|e| fail(e.to_string()))?;
         let der = key.as_der().map_err(|e| fail(e.to_string()))?;
@@ -276,13 +312,17 @@ mod tests {
         assert_eq!(check(RSA_2048_PUB).unwrap_err().code(), "key.not_private");
         assert_eq!(check("hello").unwrap_err().code(), "key.not_pem");
         assert_eq!(
-            check("-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----")
-                .unwrap_err()
-                .code(),
+            check(
+                "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----"
+            )
+            .unwrap_err()
+            .code(),
             "key.encrypted"
         );
         assert_eq!(
-            check("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----").unwrap_err().code(),
+            check("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----")
+                .unwrap_err()
+                .code(),
             "key.unparsable"
         );
     }
@@ -292,8 +332,12 @@ mod tests {
         let e = RsaPrivateKey::load(&KeySource::File("/nonexistent/key.pem".into()), "k", None)
             .unwrap_err();
         assert_eq!(e.code(), "key.unreadable");
-        let e = RsaPrivateKey::load(&KeySource::Env("GOVUK_ONE_LOGIN_TEST_NO_SUCH_VAR".into()), "k", None)
-            .unwrap_err();
+        let e = RsaPrivateKey::load(
+            &KeySource::Env("GOVUK_ONE_LOGIN_TEST_NO_SUCH_VAR".into()),
+            "k",
+            None,
+        )
+        .unwrap_err();
         assert_eq!(e.code(), "key.env_missing");
     }
 }

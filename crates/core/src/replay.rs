@@ -20,7 +20,9 @@ pub enum ReplayCheck {
 #[non_exhaustive]
 pub enum ReplayStoreError {
     /// The in-memory store is full of identifiers that have not yet expired.
-    #[error("the replay store is full ({capacity} live identifiers); refusing rather than forgetting")]
+    #[error(
+        "the replay store is full ({capacity} live identifiers); refusing rather than forgetting"
+    )]
     Full {
         /// The capacity.
         capacity: usize,
@@ -70,7 +72,10 @@ impl InMemoryReplayStore {
     /// A store holding at most `capacity` live identifiers. When full of unexpired identifiers it
     /// refuses new ones ([`ReplayStoreError::Full`]) rather than forgetting any.
     pub fn new(capacity: usize) -> Self {
-        Self { capacity, inner: Mutex::new(Inner::default()) }
+        Self {
+            capacity,
+            inner: Mutex::new(Inner::default()),
+        }
     }
 
     fn check(&self, id: &str, until: i64, now: i64) -> Result<ReplayCheck, ReplayStoreError> {
@@ -90,7 +95,9 @@ impl InMemoryReplayStore {
             return Ok(ReplayCheck::Replayed);
         }
         if inner.by_id.len() >= self.capacity {
-            return Err(ReplayStoreError::Full { capacity: self.capacity });
+            return Err(ReplayStoreError::Full {
+                capacity: self.capacity,
+            });
         }
         inner.by_id.insert(id.to_owned(), until);
         inner.by_expiry.insert((until, id.to_owned()), ());
@@ -131,7 +138,12 @@ impl ReplayStore for InMemoryReplayStore {
 mod tests {
     use super::*;
 
-    fn run(store: &InMemoryReplayStore, id: &str, until: i64, now: i64) -> Result<ReplayCheck, ReplayStoreError> {
+    fn run(
+        store: &InMemoryReplayStore,
+        id: &str,
+        until: i64,
+        now: i64,
+    ) -> Result<ReplayCheck, ReplayStoreError> {
         store.check(id, until, now)
     }
 
@@ -149,7 +161,10 @@ mod tests {
         let s = InMemoryReplayStore::new(2);
         assert_eq!(run(&s, "a", 200, 100), Ok(ReplayCheck::Fresh));
         assert_eq!(run(&s, "b", 200, 100), Ok(ReplayCheck::Fresh));
-        assert_eq!(run(&s, "c", 200, 100).unwrap_err().code(), "replay_store.full");
+        assert_eq!(
+            run(&s, "c", 200, 100).unwrap_err().code(),
+            "replay_store.full"
+        );
         assert_eq!(run(&s, "a", 200, 100), Ok(ReplayCheck::Replayed));
         assert_eq!(run(&s, "c", 400, 201), Ok(ReplayCheck::Fresh));
         assert_eq!(s.len(), 1);

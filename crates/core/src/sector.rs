@@ -16,12 +16,19 @@ pub fn sector_host(url: &Url) -> Option<String> {
     let host = url.host_str()?.to_ascii_lowercase();
     let host = host.strip_suffix('.').unwrap_or(&host);
     let host = host.strip_prefix("www.").unwrap_or(host);
-    if host.is_empty() { None } else { Some(host.to_owned()) }
+    if host.is_empty() {
+        None
+    } else {
+        Some(host.to_owned())
+    }
 }
 
 /// The sector host of a service: that of its sector identifier URI when set, otherwise that of its
 /// first redirect URI.
-pub fn service_sector_host(sector_identifier_uri: Option<&Url>, redirect_uris: &[Url]) -> Option<String> {
+pub fn service_sector_host(
+    sector_identifier_uri: Option<&Url>,
+    redirect_uris: &[Url],
+) -> Option<String> {
     match sector_identifier_uri {
         Some(u) => sector_host(u),
         None => redirect_uris.first().and_then(sector_host),
@@ -57,8 +64,14 @@ mod tests {
     fn service_sector_prefers_the_sector_identifier() {
         let sector = Url::parse("https://dragons.gov.uk").unwrap();
         let redirects = vec![Url::parse("https://tax.dragons.gov.uk/cb").unwrap()];
-        assert_eq!(service_sector_host(Some(&sector), &redirects).as_deref(), Some("dragons.gov.uk"));
-        assert_eq!(service_sector_host(None, &redirects).as_deref(), Some("tax.dragons.gov.uk"));
+        assert_eq!(
+            service_sector_host(Some(&sector), &redirects).as_deref(),
+            Some("dragons.gov.uk")
+        );
+        assert_eq!(
+            service_sector_host(None, &redirects).as_deref(),
+            Some("tax.dragons.gov.uk")
+        );
         assert_eq!(service_sector_host(None, &[]), None);
     }
 }

@@ -106,7 +106,8 @@ impl HttpRequest {
     /// Adds a header.
     #[must_use]
     pub fn with_header(mut self, name: &str, value: &str) -> Self {
-        self.headers.push((name.to_ascii_lowercase(), value.to_owned()));
+        self.headers
+            .push((name.to_ascii_lowercase(), value.to_owned()));
         self
     }
 
@@ -123,7 +124,10 @@ impl Debug for HttpRequest {
             .field("method", &self.method)
             .field("url", &redacted_url(&self.url))
             .field("headers", &redacted_headers(&self.headers))
-            .field("body", &self.body.as_ref().map(|b| format!("[{} bytes]", b.len())))
+            .field(
+                "body",
+                &self.body.as_ref().map(|b| format!("[{} bytes]", b.len())),
+            )
             .finish()
     }
 }
@@ -186,7 +190,14 @@ fn redacted_headers(headers: &[(String, String)]) -> Vec<(String, String)> {
             let secret = ["authorization", "cookie", "set-cookie"]
                 .iter()
                 .any(|s| n.eq_ignore_ascii_case(s));
-            (n.clone(), if secret { "[redacted]".into() } else { v.clone() })
+            (
+                n.clone(),
+                if secret {
+                    "[redacted]".into()
+                } else {
+                    v.clone()
+                },
+            )
         })
         .collect()
 }
@@ -312,12 +323,19 @@ mod tests {
         let url = Url::parse("https://oidc.example/token").unwrap();
         let req = HttpRequest::post_form(url, "ua", &[("a", "x y"), ("b", "&=")], 10);
         assert_eq!(req.body.as_deref(), Some(&b"a=x+y&b=%26%3D"[..]));
-        assert_eq!(req.header("content-type"), Some("application/x-www-form-urlencoded"));
+        assert_eq!(
+            req.header("content-type"),
+            Some("application/x-www-form-urlencoded")
+        );
     }
 
     #[test]
     fn body_excerpt_is_bounded() {
-        let res = HttpResponse { status: 500, headers: vec![], body: vec![b'x'; 1000] };
+        let res = HttpResponse {
+            status: 500,
+            headers: vec![],
+            body: vec![b'x'; 1000],
+        };
         assert_eq!(res.body_excerpt().chars().count(), 201);
     }
 }

@@ -73,7 +73,12 @@ pub enum Scope {
 
 impl Scope {
     /// Every scope, in request order.
-    pub const ALL: [Self; 4] = [Self::OpenId, Self::Email, Self::Phone, Self::WalletSubjectId];
+    pub const ALL: [Self; 4] = [
+        Self::OpenId,
+        Self::Email,
+        Self::Phone,
+        Self::WalletSubjectId,
+    ];
 
     /// The wire form.
     pub fn as_str(self) -> &'static str {
@@ -87,7 +92,11 @@ impl Scope {
 
     /// Joins scopes with spaces, as the `scope` parameter wants (never commas).
     pub fn join(scopes: &[Self]) -> String {
-        scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")
+        scopes
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 
@@ -154,7 +163,9 @@ impl ClaimName {
 
     /// Parses the full URI or the short name.
     pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.uri() == value || c.short_name() == value)
+        Self::ALL
+            .into_iter()
+            .find(|c| c.uri() == value || c.short_name() == value)
     }
 }
 
@@ -378,15 +389,24 @@ mod tests {
 
     #[test]
     fn scopes_and_claims_parse_their_wire_forms() {
-        assert_eq!("wallet-subject-id".parse::<Scope>(), Ok(Scope::WalletSubjectId));
+        assert_eq!(
+            "wallet-subject-id".parse::<Scope>(),
+            Ok(Scope::WalletSubjectId)
+        );
         assert!("profile".parse::<Scope>().is_err());
         assert_eq!(Scope::join(&[Scope::OpenId, Scope::Email]), "openid email");
-        assert_eq!(ClaimName::parse("coreIdentityJWT"), Some(ClaimName::CoreIdentityJwt));
+        assert_eq!(
+            ClaimName::parse("coreIdentityJWT"),
+            Some(ClaimName::CoreIdentityJwt)
+        );
         assert_eq!(
             ClaimName::parse("https://vocab.account.gov.uk/v1/drivingPermit"),
             Some(ClaimName::DrivingPermit)
         );
-        assert_eq!(ClaimName::parse("https://vocab.account.gov.uk/v1/socialSecurityRecord"), None);
+        assert_eq!(
+            ClaimName::parse("https://vocab.account.gov.uk/v1/socialSecurityRecord"),
+            None
+        );
     }
 
     #[test]
@@ -404,9 +424,18 @@ mod tests {
     fn pkce_challenge_matches_rfc7636_appendix_b() {
         let v = PkceVerifier::from_string("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into());
         assert!(v.is_well_formed());
-        assert_eq!(v.challenge().as_str(), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
-        assert!(v.challenge().is_satisfied_by("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"));
-        assert!(!v.challenge().is_satisfied_by("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXx"));
+        assert_eq!(
+            v.challenge().as_str(),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+        assert!(
+            v.challenge()
+                .is_satisfied_by("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")
+        );
+        assert!(
+            !v.challenge()
+                .is_satisfied_by("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXx")
+        );
         assert!(!v.challenge().is_satisfied_by("short"));
         let fresh = PkceVerifier::generate().unwrap();
         assert!(fresh.is_well_formed());

@@ -95,7 +95,9 @@ pub enum VtrError {
     #[error("the vector of trust is empty; use Cl.Cm (authentication) or Cl.Cm.P2 (identity)")]
     Empty,
     /// A component is neither a credential nor an identity level One Login knows.
-    #[error("`{component}` in `{vector}` is not a level One Login knows; use Cl, Cm, P0, P1, P2 or P3")]
+    #[error(
+        "`{component}` in `{vector}` is not a level One Login knows; use Cl, Cm, P0, P1, P2 or P3"
+    )]
     UnknownComponent {
         /// The whole vector.
         vector: String,
@@ -179,10 +181,15 @@ impl VectorOfTrust {
         credential: CredentialLevel,
         identity: Option<IdentityLevel>,
     ) -> Result<Self, VtrError> {
-        let v = Self { credential, identity };
+        let v = Self {
+            credential,
+            identity,
+        };
         if credential == CredentialLevel::Cl && identity.is_some_and(IdentityLevel::proves_identity)
         {
-            return Err(VtrError::IdentityNeedsMediumCredential { vector: v.to_string() });
+            return Err(VtrError::IdentityNeedsMediumCredential {
+                vector: v.to_string(),
+            });
         }
         Ok(v)
     }
@@ -262,7 +269,9 @@ impl FromStr for VectorOfTrust {
                 credentials.push(component);
             } else if let Some(p) = IdentityLevel::from_wire(component) {
                 if identity.replace(p).is_some() {
-                    return Err(VtrError::SeveralIdentityLevels { vector: vector.to_owned() });
+                    return Err(VtrError::SeveralIdentityLevels {
+                        vector: vector.to_owned(),
+                    });
                 }
             } else {
                 return Err(VtrError::UnknownComponent {
@@ -275,7 +284,11 @@ impl FromStr for VectorOfTrust {
         let credential = match credentials.join(".").as_str() {
             "Cl" => CredentialLevel::Cl,
             "Cl.Cm" => CredentialLevel::ClCm,
-            _ => return Err(VtrError::BadCredential { vector: vector.to_owned() }),
+            _ => {
+                return Err(VtrError::BadCredential {
+                    vector: vector.to_owned(),
+                });
+            }
         };
         Self::new(credential, identity).map_err(|_| VtrError::IdentityNeedsMediumCredential {
             vector: vector.to_owned(),
@@ -343,7 +356,10 @@ mod tests {
 
     #[test]
     fn vtr_param_round_trips_and_rejects_bare_strings() {
-        assert_eq!(VectorOfTrust::to_vtr_param(&[VectorOfTrust::AUTH_MEDIUM]), r#"["Cl.Cm"]"#);
+        assert_eq!(
+            VectorOfTrust::to_vtr_param(&[VectorOfTrust::AUTH_MEDIUM]),
+            r#"["Cl.Cm"]"#
+        );
         assert_eq!(
             VectorOfTrust::parse_vtr_param(r#"["Cl.Cm.P2"]"#).unwrap(),
             vec![VectorOfTrust::IDENTITY_MEDIUM]

@@ -1,0 +1,522 @@
+//! Table tests for every services-file rule: each mistake is refused with the service, the field,
+//! the exact message and the fix.
+
+use govuk_one_login_core::{
+    ClientAuth, ConfigError, ProblemKind, ProviderSpec, SecretString, ServiceSpec, ServicesFile,
+    TokenAuthSpec,
+};
+
+const RSA_2048: &str = include_str!("../testdata/rsa-2048-pkcs1.pem");
+const RSA_1024: &str = include_str!("../testdata/rsa-1024.pem");
+const EC_P256: &str = include_str!("../testdata/ec-p256.pem");
+
+fn key_auth(pem: &str) -> TokenAuthSpec {
+    TokenAuthSpec {
+        key_pem: Some(SecretString::new(pem)),
+        key_id: Some("key-1".into()),
+        ..TokenAuthSpec::default()
+    }
+}
+
+fn service(name: &str, client_id: &str) -> ServiceSpec {
+    ServiceSpec {
+        name: name.into(),
+        client_id: client_id.into(),
+        redirect_uris: vec![format!("https://{name}.example.gov.uk/callback")],
+        scopes: Some(vec!["openid".into(), "email".into()]),
+        token_auth: key_auth(RSA_2048),
+        ..ServiceSpec::default()
+    }
+}
+
+fn file(services: Vec<ServiceSpec>) -> ServicesFile {
+    ServicesFile {
+        services,
+        ..ServicesFile::default()
+    }
+}
+
+/// Validates and returns the single problem, asserting there is exactly one.
+fn only_problem(f: &ServicesFile) -> govuk_one_login_core::ConfigProblem {
+    let err = f
+        .validate()
+        .expect_err("the configuration should be refused");
+    let problems = err.problems().to_vec();
+    assert_eq!(problems.len(), 1, "expected one problem, got: {err}");
+    problems.into_iter().next().unwrap()
+}
+
+#[test]
+fn a_valid_service_passes_with_defaults() {
+    let services = file(vec![service("licences", "client-1")])
+        .validate()
+        .unwrap();
+    let s = services.get("licences").unwrap();
+    assert_eq!(s.client_id().as_str(), "client-1");
+    assert_eq!(s.vtr().to_string(), "Cl.Cm");
+    assert!(s.pkce());
+    assert!(!s.request_objects());
+    assert_eq!(s.clock_leeway().as_secs(), 30);
+    assert_eq!(s.sector(), "licences.example.gov.uk");
+    assert!(matches!(s.client_auth(), ClientAuth::PrivateKeyJwt { .. }));
+    assert_eq!(
+        services.environment().issuer().as_str(),
+        "https://oidc.integration.account.gov.uk/"
+    );
+}
+
+/// (description, how to break a valid service, expected kind, field, message, fix)
+type Case = (
+    &'static str,
+    fn(&mut ServiceSpec),
+    ProblemKind,
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
+#[test]
+fn every_service_rule_is_refused_with_field_message_and_fix() {
+    let cases: Vec<Case> = vec![
+        (
+            "missing openid",
+            |s| s.scopes = Some(vec!["email".into()]),
+            ProblemKind::MissingOpenId,
+            "scopes",
+            "the scopes do not include openid, which One Login requires.",
+            "add \"openid\" to scopes.",
+        ),
+        (
+            "unknown scope",
+            |s| s.scopes = Some(vec!["openid".into(), "profile".into()]),
+            ProblemKind::UnknownScope,
+            "scopes",
+            "`profile` is not a scope One Login offers.",
+            "use only openid, email, phone and wallet-subject-id (space-free, one per list entry).",
+        ),
+        (
+            "unknown claim",
+            |s| {
+                s.identity_vtr = Some("Cl.Cm.P2".into());
+                s.claims = vec!["https://vocab.account.gov.uk/v1/socialSecurityRecord".into()];
+            },
+            ProblemKind::UnknownClaim,
+            "claims",
+            "`https://vocab.account.gov.uk/v1/socialSecurityRecord` is not a claim One Login offers.",
+            "use https://vocab.account.gov.uk/v1/ followed by coreIdentityJWT, address, passport, drivingPermit or returnCode.",
+        ),
+        (
+            "identity claims without identity level",
+            |s| s.claims = vec!["coreIdentityJWT".into()],
+            ProblemKind::ClaimsWithoutIdentity,
+            "claims",
+            "identity claims are listed but the service has no identity vector of trust, so One Login would never release them.",
+            "set identity_vtr = \"Cl.Cm.P2\", or remove claims.",
+        ),
+        (
+            "vtr grammar",
+            |s| s.vtr = Some("Cl.Cx".into()),
+            ProblemKind::InvalidVtr,
+            "vtr",
+            "the credential part of `Cl.Cx` must be exactly Cl or Cl.Cm.",
+            "use Cl or Cl.Cm.",
+        ),
+        (
+            "P level without Cl.Cm",
+            |s| s.identity_vtr = Some("Cl.P2".into()),
+            ProblemKind::InvalidVtr,
+            "identity_vtr",
+            "`Cl.P2` asks for identity with Cl; identity needs Cl.Cm (for example Cl.Cm.P2).",
+            "use Cl.Cm.P2 (medium identity), Cl.Cm.P1 or Cl.Cm.P3.",
+        ),
+        (
+            "identity in the sign-in vector",
+            |s| s.vtr = Some("Cl.Cm.P2".into()),
+            ProblemKind::IdentityInSignInVtr,
+            "vtr",
+            "`Cl.Cm.P2` asks for identity in the sign-in vector.",
+            "set vtr = \"Cl.Cm\" and put the identity vector in identity_vtr (One Login recommends separate sign-in and identity requests).",
+        ),
+        (
+            "identity vector without identity",
+            |s| s.identity_vtr = Some("Cl.Cm".into()),
+            ProblemKind::IdentityVtrWithoutIdentity,
+            "identity_vtr",
+            "`Cl.Cm` does not ask for an identity level above P0.",
+            "use Cl.Cm.P2 (or Cl.Cm.P1 / Cl.Cm.P3 as registered), or remove identity_vtr.",
+        ),
+        (
+            "client_secret_post with identity",
+            |s| {
+                s.identity_vtr = Some("Cl.Cm.P2".into());
+                s.token_auth = TokenAuthSpec {
+                    method: Some("client_secret_post".into()),
+                    secret: Some(SecretString::new("s3cret")),
+                    ..TokenAuthSpec::default()
+                };
+            },
+            ProblemKind::SecretPostWithIdentity,
+            "token_auth.method",
+            "client_secret_post cannot be used by a service that proves identity.",
+            "use method = \"private_key_jwt\" with an RSA key, or remove identity_vtr and claims.",
+        ),
+        (
+            "EC key for client authentication",
+            |s| s.token_auth = key_auth(EC_P256),
+            ProblemKind::NonRsaKey,
+            "token_auth.key_pem",
+            "the key from PEM supplied in code is not an RSA key; One Login accepts only RSA keys for client authentication (openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048).",
+            "generate an RSA key: openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out key.pem, and register its public half.",
+        ),
+        (
+            "RSA key under 2048 bits",
+            |s| s.token_auth = key_auth(RSA_1024),
+            ProblemKind::SmallRsaKey,
+            "token_auth.key_pem",
+            "the RSA key from PEM supplied in code is smaller than 2048 bits; generate a 2048-bit or larger key.",
+            "generate a 2048-bit (or larger) RSA key and register its public half.",
+        ),
+        (
+            "http redirect URI on a public host",
+            |s| s.redirect_uris = vec!["http://licences.example.gov.uk/callback".into()],
+            ProblemKind::InsecureHttp,
+            "redirect_uris",
+            "`http://licences.example.gov.uk/callback` uses http on a host that is not loopback.",
+            "use https (http is only for 127.0.0.1, ::1 or localhost while developing).",
+        ),
+        (
+            "fragment in a redirect URI",
+            |s| s.redirect_uris = vec!["https://licences.example.gov.uk/callback#x".into()],
+            ProblemKind::FragmentInUri,
+            "redirect_uris",
+            "`https://licences.example.gov.uk/callback#x` has a #fragment, which OAuth forbids in redirect URIs.",
+            "remove the part from '#' on.",
+        ),
+        (
+            "javascript: redirect URI",
+            |s| s.redirect_uris = vec!["javascript:alert(1)".into()],
+            ProblemKind::BadScheme,
+            "redirect_uris",
+            "`javascript:alert(1)` uses the `javascript` scheme.",
+            "use an https URL.",
+        ),
+        (
+            "relative redirect URI",
+            |s| s.redirect_uris = vec!["/callback".into()],
+            ProblemKind::InvalidUri,
+            "redirect_uris",
+            "`/callback` is not an absolute URL (relative URL without a base).",
+            "give the full URL as registered with One Login, e.g. https://my-service.gov.uk/auth/callback.",
+        ),
+        (
+            "no redirect URI",
+            |s| s.redirect_uris = vec![],
+            ProblemKind::NoRedirectUri,
+            "redirect_uris",
+            "the service has no redirect URI.",
+            "add the redirect URIs registered with One Login, e.g. redirect_uris = [\"https://my-service.gov.uk/auth/callback\"].",
+        ),
+        (
+            "redirect URIs on several hosts without a sector identifier",
+            |s| {
+                s.redirect_uris = vec![
+                    "https://a.example.gov.uk/cb".into(),
+                    "https://b.example.gov.uk/cb".into(),
+                ]
+            },
+            ProblemKind::SeveralHostsWithoutSector,
+            "sector_identifier_uri",
+            "the redirect URIs span several hosts (a.example.gov.uk, b.example.gov.uk) and no sector identifier URI is set, which One Login refuses.",
+            "set sector_identifier_uri to an https URL whose host names your sector, e.g. https://my-department.gov.uk.",
+        ),
+        (
+            "sector identifier with a path",
+            |s| s.sector_identifier_uri = Some("https://example.gov.uk/sector.json".into()),
+            ProblemKind::BadSectorIdentifier,
+            "sector_identifier_uri",
+            "`https://example.gov.uk/sector.json` is not an https URL with a host and no path, query or fragment.",
+            "use the form https://my-department.gov.uk (only the host is used).",
+        ),
+        (
+            "key file that cannot be read",
+            |s| {
+                s.token_auth = TokenAuthSpec {
+                    key_file: Some("/nonexistent/dir/key.pem".into()),
+                    key_id: Some("k".into()),
+                    ..TokenAuthSpec::default()
+                }
+            },
+            ProblemKind::BadKey,
+            "token_auth.key_file",
+            "cannot read the key file /nonexistent/dir/key.pem: No such file or directory (os error 2).",
+            "check the path (relative paths start at the services file's folder) and the file's permissions.",
+        ),
+        (
+            "key that cannot be parsed",
+            |s| s.token_auth = key_auth("not a key"),
+            ProblemKind::BadKey,
+            "token_auth.key_pem",
+            "the key from PEM supplied in code is not PEM text (expected -----BEGIN PRIVATE KEY-----).",
+            "give an unencrypted PEM RSA private key (BEGIN PRIVATE KEY or BEGIN RSA PRIVATE KEY).",
+        ),
+        (
+            "no key at all",
+            |s| {
+                s.token_auth = TokenAuthSpec {
+                    key_id: Some("k".into()),
+                    ..TokenAuthSpec::default()
+                }
+            },
+            ProblemKind::KeySourceCount,
+            "token_auth.key_file",
+            "no private key is given for private_key_jwt.",
+            "give exactly one of key_file (a PEM file) or key_env (a variable holding the PEM), or the PEM in code.",
+        ),
+        (
+            "no key id",
+            |s| s.token_auth.key_id = None,
+            ProblemKind::MissingKeyId,
+            "token_auth.key_id",
+            "the key id (kid) is missing.",
+            "set key_id to the kid of the public key registered with One Login (required when One Login reads your keys from a JWKS URL).",
+        ),
+        (
+            "ES256 client assertions",
+            |s| s.token_auth.alg = Some("ES256".into()),
+            ProblemKind::UnknownAssertionAlgorithm,
+            "token_auth.alg",
+            "`ES256` cannot sign client assertions; One Login verifies them with RSA only.",
+            "use \"RS256\" (the default) or \"PS256\".",
+        ),
+        (
+            "unknown ID token algorithm",
+            |s| s.id_token_signing_alg = Some("HS256".into()),
+            ProblemKind::UnknownIdTokenAlgorithm,
+            "id_token_signing_alg",
+            "`HS256` is not an ID-token algorithm One Login uses.",
+            "use \"ES256\" (the default) or \"RS256\", as registered for the service.",
+        ),
+        (
+            "unknown locale",
+            |s| s.ui_locales = vec!["fr".into()],
+            ProblemKind::UnknownUiLocale,
+            "ui_locales",
+            "`fr` is not a language One Login offers.",
+            "use \"en\" and/or \"cy\".",
+        ),
+        (
+            "leeway too large",
+            |s| s.clock_leeway_seconds = Some(3600),
+            ProblemKind::LeewayTooLarge,
+            "clock_leeway_seconds",
+            "a clock leeway of 3600 s would accept expired tokens for too long.",
+            "use at most 300 seconds (30 is usual).",
+        ),
+        (
+            "loopback back-channel URI on integration",
+            |s| s.back_channel_logout_uri = Some("http://localhost:8080/logout".into()),
+            ProblemKind::UnreachableBackChannel,
+            "back_channel_logout_uri",
+            "`http://localhost:8080/logout` is a loopback address that One Login cannot reach.",
+            "register an https URL reachable from the internet, or leave back_channel_logout_uri unset.",
+        ),
+        (
+            "unknown token auth method",
+            |s| s.token_auth.method = Some("client_secret_basic".into()),
+            ProblemKind::UnknownTokenAuthMethod,
+            "token_auth.method",
+            "`client_secret_basic` is not a token authentication method One Login offers.",
+            "use \"private_key_jwt\" (the default) or \"client_secret_post\" (authentication-only platforms).",
+        ),
+        (
+            "empty client id",
+            |s| s.client_id = String::new(),
+            ProblemKind::EmptyClientId,
+            "client_id",
+            "the client id is empty.",
+            "copy the client id One Login assigned to this service (admin tool, or GDS for production).",
+        ),
+    ];
+    for (what, breaks, kind, field, message, fix) in cases {
+        let mut s = service("licences", "client-1");
+        breaks(&mut s);
+        let p = only_problem(&file(vec![s]));
+        assert_eq!(p.kind, kind, "{what}");
+        assert_eq!(p.service.as_deref(), Some("licences"), "{what}");
+        assert_eq!(p.field, field, "{what}");
+        assert_eq!(p.message, message, "{what}");
+        assert_eq!(p.fix, fix, "{what}");
+        assert!(
+            p.to_string()
+                .starts_with(&format!("service `licences`, field `{field}`: ")),
+            "{what}"
+        );
+        assert!(
+            p.to_string().ends_with(&format!("[{}]", kind.code())),
+            "{what}"
+        );
+    }
+}
+
+#[test]
+fn duplicate_names_and_client_ids_are_refused() {
+    let p = only_problem(&file(vec![service("a", "same"), service("b", "same")]));
+    assert_eq!(p.kind, ProblemKind::DuplicateClientId);
+    assert_eq!(p.service.as_deref(), Some("b"));
+    assert_eq!(p.message, "the client id is also used by service `a`.");
+
+    let p = only_problem(&file(vec![service("a", "one"), service("a", "two")]));
+    assert_eq!(p.kind, ProblemKind::DuplicateName);
+    assert_eq!(p.message, "two services are named `a`.");
+    assert_eq!(p.fix, "give each [[service]] its own name.");
+}
+
+#[test]
+fn provider_rules_are_refused() {
+    let mut f = file(vec![service("a", "one")]);
+    f.provider = ProviderSpec {
+        environment: Some("staging".into()),
+        ..ProviderSpec::default()
+    };
+    let p = only_problem(&f);
+    assert_eq!(p.kind, ProblemKind::UnknownEnvironment);
+    assert_eq!(p.service, None);
+    assert_eq!(p.field, "provider.environment");
+    assert_eq!(p.fix, "use \"integration\", \"production\" or \"custom\".");
+
+    f.provider = ProviderSpec {
+        environment: Some("custom".into()),
+        ..ProviderSpec::default()
+    };
+    assert_eq!(only_problem(&f).kind, ProblemKind::MissingIssuer);
+
+    f.provider = ProviderSpec {
+        environment: Some("custom".into()),
+        issuer: Some("http://sim.example.gov.uk/".into()),
+        ..ProviderSpec::default()
+    };
+    let p = only_problem(&f);
+    assert_eq!(p.kind, ProblemKind::BadProviderUrl);
+    assert_eq!(
+        p.fix,
+        "use https, or a loopback host (127.0.0.1, ::1, localhost) for a local mock."
+    );
+
+    f.provider = ProviderSpec {
+        environment: Some("production".into()),
+        issuer: Some("https://elsewhere.example/".into()),
+        ..ProviderSpec::default()
+    };
+    let p = only_problem(&f);
+    assert_eq!(p.kind, ProblemKind::CustomSettingOnPublicEnvironment);
+    assert_eq!(p.field, "provider.issuer");
+
+    let p = only_problem(&file(vec![]));
+    assert_eq!(p.kind, ProblemKind::NoServices);
+}
+
+#[test]
+fn custom_environment_allows_loopback_http_and_back_channel() {
+    let mut s = service("local", "client-1");
+    s.redirect_uris = vec!["http://127.0.0.1:8080/callback".into()];
+    s.back_channel_logout_uri = Some("http://127.0.0.1:8080/back-channel-logout".into());
+    let mut f = file(vec![s]);
+    f.provider = ProviderSpec {
+        environment: Some("custom".into()),
+        issuer: Some("http://localhost:3000/".into()),
+        ..ProviderSpec::default()
+    };
+    let services = f.validate().unwrap();
+    assert!(services.environment().allows_http_loopback());
+    assert_eq!(
+        services.environment().did_controller(),
+        "did:web:localhost%3A3000"
+    );
+}
+
+#[test]
+fn a_file_with_many_mistakes_reports_all_of_them() {
+    let mut bad = service("broken", "client-1");
+    bad.scopes = Some(vec!["email".into(), "profile".into()]);
+    bad.vtr = Some("Cl.P2".into());
+    bad.redirect_uris = vec!["http://broken.example.gov.uk/cb#frag".into()];
+    bad.token_auth = key_auth(EC_P256);
+    bad.ui_locales = vec!["de".into()];
+    let mut dup = service("broken", "client-1");
+    dup.claims = vec!["address".into()];
+    let text = ServicesFile {
+        provider: ProviderSpec {
+            environment: Some("prod".into()),
+            ..ProviderSpec::default()
+        },
+        services: vec![bad, dup, service("fine", "client-3")],
+        base_dir: None,
+    };
+    let err = text.validate().unwrap_err();
+    let codes: Vec<&str> = err.problems().iter().map(|p| p.kind.code()).collect();
+    assert_eq!(
+        codes,
+        [
+            "config.unknown_environment",
+            "config.insecure_http",
+            "config.fragment_in_uri",
+            "config.unknown_scope",
+            "config.missing_openid",
+            "config.invalid_vtr",
+            "config.non_rsa_key",
+            "config.unknown_ui_locale",
+            "config.claims_without_identity",
+            "config.duplicate_name",
+            "config.duplicate_client_id",
+        ]
+    );
+    let rendered = err.to_string();
+    assert!(
+        rendered.starts_with("the configuration has 11 problem(s):"),
+        "{rendered}"
+    );
+    assert_eq!(err.code(), "config.invalid");
+}
+
+#[test]
+fn toml_syntax_and_unknown_fields_are_refused_with_position() {
+    let err =
+        ServicesFile::parse_toml("[[service]]\nname = \"a\"\nclinet_id = \"x\"\n").unwrap_err();
+    assert!(matches!(err, ConfigError::Parse { .. }));
+    let text = err.to_string();
+    assert!(text.contains("clinet_id"), "{text}");
+    assert!(text.contains("line 3"), "{text}");
+}
+
+#[test]
+fn missing_services_file_is_a_read_error() {
+    let err = ServicesFile::load("/nonexistent/services.toml").unwrap_err();
+    assert_eq!(err.code(), "config.read");
+}
+
+#[test]
+fn client_secret_post_reads_its_secret_from_the_environment_or_a_file() {
+    let dir = std::env::temp_dir().join(format!("gol-core-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("secret.txt"), "  top-secret\n").unwrap();
+    let mut s = service("cognito", "client-1");
+    s.token_auth = TokenAuthSpec {
+        method: Some("client_secret_post".into()),
+        secret_file: Some("secret.txt".into()),
+        ..TokenAuthSpec::default()
+    };
+    let mut f = file(vec![s]);
+    f.base_dir = Some(dir.clone());
+    let services = f.validate().unwrap();
+    match services.get("cognito").unwrap().client_auth() {
+        ClientAuth::ClientSecretPost { secret } => assert_eq!(secret.expose_secret(), "top-secret"),
+        other => panic!("unexpected {other:?}"),
+    }
+    assert!(!format!("{services:?}").contains("top-secret"));
+    f.services[0].token_auth.secret_file = None;
+    f.services[0].token_auth.secret_env = Some("GOVUK_ONE_LOGIN_NO_SUCH_SECRET_VAR".into());
+    let p = only_problem(&f);
+    assert_eq!(p.kind, ProblemKind::BadSecret);
+    assert_eq!(p.field, "token_auth.secret_env");
+    std::fs::remove_dir_all(dir).unwrap();
+}
