@@ -1075,19 +1075,21 @@ fn validate_service(
     );
 
     // Sector
-    let sector_identifier_uri = spec.sector_identifier_uri.as_deref().and_then(|raw| {
-        match Url::parse(raw) {
-            Ok(u)
-                if u.scheme() == "https"
-                    && matches!(u.path(), "" | "/")
-                    && u.query().is_none()
-                    && u.fragment().is_none()
-                    && u.host_str().is_some() =>
-            {
-                Some(u)
-            }
-            Ok(_) => {
-                p.push(
+    let sector_identifier_uri =
+        spec.sector_identifier_uri
+            .as_deref()
+            .and_then(|raw| match Url::parse(raw) {
+                Ok(u)
+                    if u.scheme() == "https"
+                        && matches!(u.path(), "" | "/")
+                        && u.query().is_none()
+                        && u.fragment().is_none()
+                        && u.host_str().is_some() =>
+                {
+                    Some(u)
+                }
+                Ok(_) => {
+                    p.push(
                     ProblemKind::BadSectorIdentifier,
                     s,
                     "sector_identifier_uri",
@@ -1096,20 +1098,19 @@ fn validate_service(
                     ),
                     "use the form https://my-department.gov.uk (only the host is used).".into(),
                 );
-                None
-            }
-            Err(e) => {
-                p.push(
-                    ProblemKind::BadSectorIdentifier,
-                    s,
-                    "sector_identifier_uri",
-                    format!("`{raw}` is not a URL ({e})."),
-                    "use the form https://my-department.gov.uk (only the host is used).".into(),
-                );
-                None
-            }
-        }
-    });
+                    None
+                }
+                Err(e) => {
+                    p.push(
+                        ProblemKind::BadSectorIdentifier,
+                        s,
+                        "sector_identifier_uri",
+                        format!("`{raw}` is not a URL ({e})."),
+                        "use the form https://my-department.gov.uk (only the host is used).".into(),
+                    );
+                    None
+                }
+            });
     if spec.sector_identifier_uri.is_none() {
         let mut hosts: Vec<String> = redirect_uris.iter().filter_map(sector_host).collect();
         hosts.dedup();

@@ -1,4 +1,5 @@
 //! Table tests for every services-file rule: each mistake is refused with the service, the field,
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Test helpers: a panic is a failed test.
 //! the exact message and the fix.
 
 use govuk_one_login_core::{
