@@ -1,6 +1,7 @@
 //! Table tests for every services-file rule: each mistake is refused with the service, the field,
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Test helpers: a panic is a failed test.
 //! the exact message and the fix.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Test helpers: a panic is a failed test.
 
 use govuk_one_login_core::{
     ClientAuth, ConfigError, ProblemKind, ProviderSpec, SecretString, ServiceSpec, ServicesFile,

@@ -1,4 +1,5 @@
 //! The example services file in docs/ parses and validates; services files round-trip through TOML.
+
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test helpers: a panic is a failed test.
 
 use govuk_one_login_core::{ProviderSpec, SecretString, ServiceSpec, ServicesFile, TokenAuthSpec};
