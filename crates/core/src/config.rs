@@ -250,6 +250,8 @@ pub enum ProblemKind {
     SeveralHostsWithoutSector,
     /// Services in one share-users group with different sectors.
     GroupSectorMismatch,
+    /// A sector host not written as One Login hashes it.
+    NonCanonicalHost,
     /// An unknown ui_locales value.
     UnknownUiLocale,
     /// A leeway beyond the maximum.
@@ -299,6 +301,7 @@ impl ProblemKind {
             Self::BadSectorIdentifier => "config.bad_sector_identifier",
             Self::SeveralHostsWithoutSector => "config.several_hosts_without_sector",
             Self::GroupSectorMismatch => "config.group_sector_mismatch",
+            Self::NonCanonicalHost => "config.non_canonical_host",
             Self::UnknownUiLocale => "config.unknown_ui_locale",
             Self::LeewayTooLarge => "config.leeway_too_large",
             Self::BadUserAgent => "config.bad_user_agent",
@@ -1084,7 +1087,9 @@ fn validate_service(
                         && matches!(u.path(), "" | "/")
                         && u.query().is_none()
                         && u.fragment().is_none()
-                        && u.host_str().is_some() =>
+                        && u.username().is_empty()
+                        && u.password().is_none()
+                        && sector_host(&u).is_some() =>
                 {
                     Some(u)
                 }
@@ -1094,7 +1099,8 @@ fn validate_service(
                     s,
                     "sector_identifier_uri",
                     format!(
-                        "`{raw}` is not an https URL with a host and no path, query or fragment."
+                        "`{}` is not an https URL with a host and no credentials, path, query or fragment.",
+                        redact_userinfo(raw)
                     ),
                     "use the form https://my-department.gov.uk (only the host is used).".into(),
                 );
@@ -1122,8 +1128,41 @@ fn validate_service(
                 "set sector_identifier_uri to an https URL whose host names your sector, e.g. https://my-department.gov.uk.".into());
         }
     }
+    // One Login hashes the host as registered: a host written in capitals, with a trailing dot or
+    // in Unicode would give a different `sub` from the one this library (and the testkit) derive.
+    let sector_source = match &spec.sector_identifier_uri {
+        Some(raw) => Some(("sector_identifier_uri", raw.as_str())),
+        None => spec
+            .redirect_uris
+            .first()
+            .map(|r| ("redirect_uris", r.as_str())),
+    };
+    if let Some((field, raw)) = sector_source
+        && let (Some(written), Ok(url)) = (written_host(raw), Url::parse(raw))
+        && (url.host_str().is_some_and(|h| h != written) || written.ends_with('.'))
+    {
+        p.push(
+            ProblemKind::NonCanonicalHost,
+            s,
+            field,
+            format!("the host `{written}` is not written as One Login hashes it for the sector."),
+            format!(
+                "write it exactly as `{}` (lower case, ASCII/punycode, no trailing dot), here and at registration.",
+                sector_host(&url).unwrap_or_default()
+            ),
+        );
+    }
     let sector =
         service_sector_host(sector_identifier_uri.as_ref(), &redirect_uris).unwrap_or_default();
+    if sector.is_empty() && !redirect_uris.is_empty() && p.0.len() == start {
+        p.push(
+            ProblemKind::BadSectorIdentifier,
+            s,
+            "redirect_uris",
+            "no sector host can be derived from the first redirect URI.".into(),
+            "use a redirect URI with a real host name, or set sector_identifier_uri.".into(),
+        );
+    }
 
     // Locales
     let mut ui_locales = Vec::new();
@@ -1359,6 +1398,29 @@ fn validate_token_auth(
                 "use \"private_key_jwt\" (the default) or \"client_secret_post\" (authentication-only platforms).".into());
             None
         }
+    }
+}
+
+/// The host of a URL exactly as written (without user info or port), for canonical-form checks.
+fn written_host(raw: &str) -> Option<&str> {
+    let rest = raw.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if host_port.starts_with('[') {
+        // An IPv6 literal keeps its brackets, as `Url::host_str` writes it.
+        return host_port.find(']').map(|end| &host_port[..=end]);
+    }
+    Some(host_port.split(':').next().unwrap_or(host_port))
+}
+
+fn redact_userinfo(raw: &str) -> String {
+    match Url::parse(raw) {
+        Ok(mut u) if !u.username().is_empty() || u.password().is_some() => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            format!("{u} (credentials removed)")
+        }
+        _ => raw.to_owned(),
     }
 }
 

@@ -63,6 +63,7 @@ pub use transport::{
 pub use types::{
     ClaimName, ClientAssertionAlgorithm, ClientId, IdTokenAlgorithm, Nonce, PkceChallenge,
     PkceVerifier, RandomError, Scope, ServiceName, State, UiLocale, random_bytes, random_token,
+    secret_digest,
 };
 pub use vtr::{CredentialLevel, IdentityLevel, VectorOfTrust, VtrError};
 

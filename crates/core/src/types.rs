@@ -277,6 +277,13 @@ pub fn random_token() -> Result<String, RandomError> {
     Ok(URL_SAFE_NO_PAD.encode(random_bytes(32)?))
 }
 
+/// A one-way, base64url SHA-256 digest of a secret value, for remembering that a state or token was
+/// used without storing the value itself.
+pub fn secret_digest(value: &str) -> String {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, value.as_bytes());
+    URL_SAFE_NO_PAD.encode(digest.as_ref())
+}
+
 /// The system CSPRNG failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("the system random number generator failed")]

@@ -75,7 +75,7 @@ fn reports_every_mismatched_group_separately() {
 }
 
 #[test]
-fn accepts_a_group_whose_sectors_differ_only_in_case_www_port_or_source() {
+fn accepts_a_group_whose_sectors_differ_only_in_www_port_or_source() {
     let services = valid(vec![
         service_in(
             "dragons",
@@ -86,7 +86,7 @@ fn accepts_a_group_whose_sectors_differ_only_in_case_www_port_or_source() {
         service_in(
             "unicorns",
             &["https://u.gov.uk/cb"],
-            Some("https://WWW.Creatures.GOV.uk:8443/"),
+            Some("https://www.creatures.gov.uk:8443/"),
             Some("g"),
         ),
         // No sector identifier URI: the first redirect URI's host is the same sector.
@@ -380,4 +380,23 @@ fn testkit_style_subjects_follow_the_sector_grouping() {
     };
     assert_eq!(sub("dragons"), sub("unicorns"));
     assert_ne!(sub("dragons"), sub("fishing"));
+}
+
+#[test]
+fn refuses_a_sector_host_not_written_as_one_login_hashes_it() {
+    // One Login hashes the host as registered: `Creatures.GOV.uk` would not be `creatures.gov.uk`.
+    let problems = problems(vec![service_in(
+        "unicorns",
+        &["https://u.gov.uk/cb"],
+        Some("https://WWW.Creatures.GOV.uk/"),
+        None,
+    )]);
+    assert_eq!(problems.len(), 1);
+    let p = &problems[0];
+    assert_eq!(p.kind, ProblemKind::NonCanonicalHost);
+    assert_eq!(p.field, "sector_identifier_uri");
+    assert_eq!(
+        p.fix,
+        "write it exactly as `creatures.gov.uk` (lower case, ASCII/punycode, no trailing dot), here and at registration."
+    );
 }
