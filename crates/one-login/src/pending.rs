@@ -1,0 +1,167 @@
+//! What a sign-in needs between the redirect to One Login and the callback.
+
+use std::fmt;
+
+use govuk_one_login_core::{Nonce, PkceVerifier, State, UiLocale, Url, VectorOfTrust};
+use serde::{Deserialize, Serialize};
+
+/// `prompt` values a relying party may send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum Prompt {
+    /// `login`: make the person sign in again.
+    Login,
+    /// `none`.
+    None,
+}
+
+impl Prompt {
+    /// The wire form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Login => "login",
+            Self::None => "none",
+        }
+    }
+}
+
+/// Options for one sign-in. `SignInOptions::default()` is a plain authentication at the service's
+/// configured vector of trust.
+#[derive(Clone, Default)]
+pub struct SignInOptions {
+    /// Ask for identity: the service's `identity_vtr` and `claims` are sent. The service must have an
+    /// identity vector configured.
+    pub identity: bool,
+    /// Languages for One Login's pages (overrides the service's `ui_locales`).
+    pub ui_locales: Option<Vec<UiLocale>>,
+    /// `prompt`.
+    pub prompt: Option<Prompt>,
+    /// `max_age` in seconds (overrides the service's).
+    pub max_age: Option<u64>,
+    /// `login_hint` (an email address; only inside a request object, at most 256 characters).
+    pub login_hint: Option<String>,
+    /// Re-authenticate the person who holds this ID token (from an earlier [`SignedIn`](crate::SignedIn)):
+    /// sends `prompt=login` and `id_token_hint` in a request object, and checks afterwards that the
+    /// same person signed in again, later.
+    pub reauthenticate: Option<Reauthenticate>,
+    /// One of the service's redirect URIs (the first by default).
+    pub redirect_uri: Option<Url>,
+}
+
+impl fmt::Debug for SignInOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignInOptions")
+            .field("identity", &self.identity)
+            .field("ui_locales", &self.ui_locales)
+            .field("prompt", &self.prompt)
+            .field("max_age", &self.max_age)
+            .field(
+                "login_hint",
+                &self.login_hint.as_ref().map(|_| "[redacted]"),
+            )
+            .field("reauthenticate", &self.reauthenticate)
+            .field("redirect_uri", &self.redirect_uri)
+            .finish()
+    }
+}
+
+/// Who must sign in again, from their current [`SignedIn`](crate::SignedIn).
+#[derive(Clone)]
+pub struct Reauthenticate {
+    pub(crate) id_token: String,
+    pub(crate) sub: String,
+    pub(crate) auth_time: Option<i64>,
+}
+
+impl Reauthenticate {
+    /// From the signed-in person's ID token, subject and `auth_time`.
+    pub fn new(
+        id_token: impl Into<String>,
+        sub: impl Into<String>,
+        auth_time: Option<i64>,
+    ) -> Self {
+        Self {
+            id_token: id_token.into(),
+            sub: sub.into(),
+            auth_time,
+        }
+    }
+}
+
+impl fmt::Debug for Reauthenticate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Reauthenticate([redacted])")
+    }
+}
+
+/// Where to send the person, and what to keep until they come back.
+#[derive(Debug)]
+pub struct SignInStart {
+    /// The authorization URL: redirect the browser here.
+    pub url: Url,
+    /// Keep this in the person's session (server-side, or sealed) and hand it to
+    /// [`RelyingParty::finish_sign_in`](crate::RelyingParty::finish_sign_in).
+    pub pending: PendingSignIn,
+}
+
+/// A sign-in in flight: state, nonce, PKCE verifier and what was asked for. Serialisable, so that it
+/// can be kept in any session store; it holds secrets, so keep it server-side or sealed, never in a
+/// readable cookie. `Debug` redacts them.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct PendingSignIn {
+    pub(crate) service: String,
+    pub(crate) client_id: String,
+    pub(crate) state: State,
+    pub(crate) nonce: Nonce,
+    pub(crate) pkce_verifier: Option<PkceVerifier>,
+    pub(crate) vtr: VectorOfTrust,
+    pub(crate) claims: Vec<String>,
+    pub(crate) redirect_uri: Url,
+    pub(crate) created_at: i64,
+    pub(crate) max_age: Option<u64>,
+    pub(crate) reauth_sub: Option<String>,
+    pub(crate) reauth_auth_time: Option<i64>,
+}
+
+impl PendingSignIn {
+    /// The service that started the sign-in.
+    pub fn service(&self) -> &str {
+        &self.service
+    }
+    /// The vector of trust requested.
+    pub fn vtr(&self) -> VectorOfTrust {
+        self.vtr
+    }
+    /// Whether identity was requested.
+    pub fn requests_identity(&self) -> bool {
+        self.vtr.requests_identity()
+    }
+    /// When it started (Unix seconds).
+    pub fn created_at(&self) -> i64 {
+        self.created_at
+    }
+    /// The redirect URI used.
+    pub fn redirect_uri(&self) -> &Url {
+        &self.redirect_uri
+    }
+    /// The state sent (to key a session store by it). Never log it.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+}
+
+impl fmt::Debug for PendingSignIn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PendingSignIn")
+            .field("service", &self.service)
+            .field("client_id", &self.client_id)
+            .field("state", &self.state)
+            .field("nonce", &self.nonce)
+            .field("pkce_verifier", &self.pkce_verifier)
+            .field("vtr", &self.vtr)
+            .field("claims", &self.claims)
+            .field("redirect_uri", &self.redirect_uri.as_str())
+            .field("created_at", &self.created_at)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,212 @@
+//! Many services in one process.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use govuk_one_login_core::{
+    ClientAuth, HttpTransport, InMemoryReplayStore, ReplayStore, Services, SharedClock,
+    SystemClock, user_agent,
+};
+use govuk_one_login_discovery::{CachePolicy, ProviderCache, ProviderRegistry};
+use govuk_one_login_verify::ClientSigner;
+
+use crate::error::SetupError;
+use crate::rp::{DEFAULT_PENDING_TTL_SECS, Deps, RelyingParty};
+
+/// Every service of a services file, each with its own [`RelyingParty`], sharing one provider
+/// cache per issuer (100 services cost one discovery and one JWKS request). Cheap to clone.
+#[derive(Clone)]
+pub struct OneLogin {
+    services: Arc<BTreeMap<String, RelyingParty>>,
+    order: Arc<Vec<String>>,
+    provider: ProviderCache,
+}
+
+impl fmt::Debug for OneLogin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OneLogin")
+            .field("services", &self.order)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OneLogin {
+    /// Starts building from checked services.
+    pub fn builder(services: Services) -> OneLoginBuilder {
+        OneLoginBuilder {
+            services,
+            transport: None,
+            clock: None,
+            replay: None,
+            policy: CachePolicy::default(),
+            registry: None,
+            pending_ttl_secs: DEFAULT_PENDING_TTL_SECS,
+        }
+    }
+
+    /// The relying party of a service, by name.
+    pub fn service(&self, name: &str) -> Option<&RelyingParty> {
+        self.services.get(name)
+    }
+
+    /// The relying party of a service, by client id.
+    pub fn by_client_id(&self, client_id: &str) -> Option<&RelyingParty> {
+        self.services
+            .values()
+            .find(|rp| rp.service().client_id().as_str() == client_id)
+    }
+
+    /// Every relying party, in services-file order.
+    pub fn iter(&self) -> impl Iterator<Item = &RelyingParty> {
+        self.order.iter().filter_map(|n| self.services.get(n))
+    }
+
+    /// The shared provider cache.
+    pub fn provider(&self) -> &ProviderCache {
+        &self.provider
+    }
+}
+
+/// Builds a [`OneLogin`]: choose the transport, clock, replay store and cache policy.
+pub struct OneLoginBuilder {
+    services: Services,
+    transport: Option<Arc<dyn HttpTransport>>,
+    clock: Option<SharedClock>,
+    replay: Option<Arc<dyn ReplayStore>>,
+    policy: CachePolicy,
+    registry: Option<ProviderRegistry>,
+    pending_ttl_secs: i64,
+}
+
+impl fmt::Debug for OneLoginBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OneLoginBuilder")
+            .field("services", &self.services.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl OneLoginBuilder {
+    /// The HTTP transport (default: the reqwest transport, with the `reqwest` feature).
+    #[must_use]
+    pub fn transport(mut self, transport: Arc<dyn HttpTransport>) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
+    /// The clock (default: the system clock). Tests pass a `TestClock`.
+    #[must_use]
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Where used states and logout-token `jti`s are remembered (default: in memory, for one
+    /// process; share one store between instances behind a load balancer).
+    #[must_use]
+    pub fn replay_store(mut self, store: Arc<dyn ReplayStore>) -> Self {
+        self.replay = Some(store);
+        self
+    }
+
+    /// The cache policy for metadata, JWKS and the DID document.
+    #[must_use]
+    pub fn cache_policy(mut self, policy: CachePolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Share provider caches with other `OneLogin` values (e.g. several services files).
+    #[must_use]
+    pub fn provider_registry(mut self, registry: ProviderRegistry) -> Self {
+        self.registry = Some(registry);
+        self
+    }
+
+    /// How long a pending sign-in stays usable (default one hour).
+    #[must_use]
+    pub fn pending_ttl(mut self, ttl: std::time::Duration) -> Self {
+        self.pending_ttl_secs = i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX);
+        self
+    }
+
+    /// Builds every relying party.
+    ///
+    /// # Errors
+    /// [`SetupError`] if no transport is available or a service's key cannot be loaded into the
+    /// signer.
+    pub fn build(self) -> Result<OneLogin, SetupError> {
+        let environment = self.services.environment().clone();
+        let transport = match self.transport {
+            Some(t) => t,
+            None => default_transport()?,
+        };
+        let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let replay = self
+            .replay
+            .unwrap_or_else(|| Arc::new(InMemoryReplayStore::default()));
+        let registry = self.registry.unwrap_or_default();
+        let first_suffix = self
+            .services
+            .iter()
+            .next()
+            .and_then(|s| s.user_agent_suffix().map(str::to_owned));
+        let policy = self.policy;
+        let provider = registry.cache_for(&environment, || {
+            ProviderCache::new(
+                &environment,
+                Arc::clone(&transport),
+                Arc::clone(&clock),
+                policy,
+                user_agent(first_suffix.as_deref()),
+            )
+        });
+        let deps = Deps {
+            environment,
+            provider: provider.clone(),
+            transport,
+            clock,
+            replay,
+            pending_ttl_secs: self.pending_ttl_secs,
+        };
+        let mut services = BTreeMap::new();
+        let mut order = Vec::new();
+        for svc in self.services.iter() {
+            let signer = match svc.client_auth() {
+                ClientAuth::PrivateKeyJwt { key, alg } => Some(
+                    ClientSigner::new(key, *alg, svc.client_id()).map_err(|source| {
+                        SetupError::Signer {
+                            service: svc.name().to_string(),
+                            source,
+                        }
+                    })?,
+                ),
+                ClientAuth::ClientSecretPost { .. } => None,
+            };
+            order.push(svc.name().to_string());
+            services.insert(
+                svc.name().to_string(),
+                RelyingParty::new(svc.clone(), signer, deps.clone()),
+            );
+        }
+        Ok(OneLogin {
+            services: Arc::new(services),
+            order: Arc::new(order),
+            provider,
+        })
+    }
+}
+
+#[cfg(feature = "reqwest")]
+fn default_transport() -> Result<Arc<dyn HttpTransport>, SetupError> {
+    let transport =
+        govuk_one_login_http::ReqwestTransport::new(govuk_one_login_http::HttpConfig::default())
+            .map_err(|e| SetupError::Http(e.to_string()))?;
+    Ok(Arc::new(transport))
+}
+
+#[cfg(not(feature = "reqwest"))]
+fn default_transport() -> Result<Arc<dyn HttpTransport>, SetupError> {
+    Err(SetupError::NoTransport)
+}

@@ -1,0 +1,217 @@
+//! The provider's state, shared by every responder behind one mutex.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use govuk_one_login_core::{
+    ClaimName, ClientAuth, Clock, IdTokenAlgorithm, IdentityLevel, Scope, SecretString,
+    ServiceConfig, Url, VectorOfTrust,
+};
+
+use crate::faults::Faults;
+use crate::jwt::{RsaPublic, SigningKey};
+use crate::record::RecordedRequest;
+use crate::user::MockUser;
+
+/// How long an authorization code lives (One Login's default).
+pub(crate) const CODE_LIFETIME: i64 = 300;
+/// How long an access token lives.
+pub(crate) const ACCESS_TOKEN_LIFETIME: i64 = 180;
+/// How long an ID token lives.
+pub(crate) const ID_TOKEN_LIFETIME: i64 = 120;
+/// How long a logout token lives.
+pub(crate) const LOGOUT_TOKEN_LIFETIME: i64 = 120;
+/// How long a core identity JWT lives (One Login's docs: 30 minutes).
+pub(crate) const CORE_IDENTITY_LIFETIME: i64 = 1800;
+/// The clock skew One Login allows on client assertions and request objects.
+pub(crate) const ASSERTION_SKEW: i64 = 30;
+
+/// How a registered client authenticates at `/token`.
+#[derive(Debug, Clone)]
+pub(crate) enum RegisteredAuth {
+    PrivateKeyJwt(Option<RsaPublic>),
+    ClientSecretPost(SecretString),
+}
+
+/// A client as the provider has it registered.
+#[derive(Debug, Clone)]
+pub(crate) struct Client {
+    pub(crate) client_id: String,
+    pub(crate) redirect_uris: Vec<Url>,
+    pub(crate) post_logout_redirect_uris: Vec<Url>,
+    pub(crate) auth: RegisteredAuth,
+    pub(crate) scopes: Vec<Scope>,
+    pub(crate) claims: Vec<ClaimName>,
+    pub(crate) id_token_alg: IdTokenAlgorithm,
+    pub(crate) sector: String,
+    pub(crate) identity_allowed: bool,
+    pub(crate) allowed_levels: Vec<IdentityLevel>,
+    pub(crate) pkce_enforced: bool,
+    pub(crate) jar_required: bool,
+}
+
+impl Client {
+    pub(crate) fn from_service(service: &ServiceConfig) -> Self {
+        let auth = match service.client_auth() {
+            ClientAuth::PrivateKeyJwt { key, .. } => {
+                RegisteredAuth::PrivateKeyJwt(RsaPublic::from_private(key))
+            }
+            ClientAuth::ClientSecretPost { secret } => {
+                RegisteredAuth::ClientSecretPost(secret.clone())
+            }
+        };
+        let mut allowed_levels: Vec<IdentityLevel> = [Some(service.vtr()), service.identity_vtr()]
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.identity())
+            .collect();
+        allowed_levels.dedup();
+        Self {
+            client_id: service.client_id().as_str().to_owned(),
+            redirect_uris: service.redirect_uris().to_vec(),
+            post_logout_redirect_uris: service.post_logout_redirect_uris().to_vec(),
+            auth,
+            scopes: service.scopes().to_vec(),
+            claims: service.claims().to_vec(),
+            id_token_alg: service.id_token_alg(),
+            sector: service.sector().to_owned(),
+            identity_allowed: service.identity_vtr().is_some(),
+            allowed_levels,
+            pkce_enforced: service.pkce(),
+            jar_required: service.request_objects(),
+        }
+    }
+}
+
+/// What an authorization code stands for.
+#[derive(Debug, Clone)]
+pub(crate) struct CodeGrant {
+    pub(crate) client_id: String,
+    pub(crate) redirect_uri: String,
+    pub(crate) nonce: String,
+    pub(crate) vector: VectorOfTrust,
+    pub(crate) scopes: Vec<Scope>,
+    pub(crate) claims: Vec<ClaimName>,
+    pub(crate) code_challenge: Option<String>,
+    pub(crate) issued_at: i64,
+    pub(crate) auth_time: i64,
+    pub(crate) sid: String,
+    pub(crate) user: MockUser,
+    pub(crate) used: bool,
+    /// Access tokens issued for it, revoked if the code is replayed (RFC 6749 §4.1.2).
+    pub(crate) access_tokens: Vec<String>,
+}
+
+/// What an access token stands for.
+#[derive(Debug, Clone)]
+pub(crate) struct AccessGrant {
+    pub(crate) client_id: String,
+    pub(crate) sector: String,
+    pub(crate) vector: VectorOfTrust,
+    pub(crate) scopes: Vec<Scope>,
+    pub(crate) claims: Vec<ClaimName>,
+    pub(crate) expires_at: i64,
+    pub(crate) user: MockUser,
+}
+
+/// The provider's keys.
+#[derive(Debug, Clone)]
+pub(crate) struct Keys {
+    /// Published in the JWKS (ID-token and logout-token keys), in publication order.
+    pub(crate) jwks: Vec<Arc<SigningKey>>,
+    /// The ES256 key ID tokens (and logout tokens) are signed with now.
+    pub(crate) id_es256: Arc<SigningKey>,
+    /// The RS256 key ID tokens of RS256 clients are signed with now.
+    pub(crate) id_rs256: Arc<SigningKey>,
+    /// Published in the DID document.
+    pub(crate) did: Vec<Arc<SigningKey>>,
+    /// The core identity signing key now.
+    pub(crate) identity: Arc<SigningKey>,
+    /// A key never published, for unknown-kid faults.
+    pub(crate) unpublished: Arc<SigningKey>,
+}
+
+impl Keys {
+    pub(crate) fn id_key(&self, alg: IdTokenAlgorithm) -> &Arc<SigningKey> {
+        match alg {
+            IdTokenAlgorithm::ES256 => &self.id_es256,
+            IdTokenAlgorithm::RS256 => &self.id_rs256,
+        }
+    }
+}
+
+/// Everything behind the lock.
+#[derive(Debug)]
+pub(crate) struct State {
+    pub(crate) clients: HashMap<String, Client>,
+    pub(crate) user: MockUser,
+    pub(crate) faults: Faults,
+    pub(crate) keys: Keys,
+    pub(crate) codes: HashMap<String, CodeGrant>,
+    pub(crate) access_tokens: HashMap<String, AccessGrant>,
+    pub(crate) used_jtis: HashSet<String>,
+    pub(crate) requests: Vec<RecordedRequest>,
+}
+
+/// The fixed facts about a running provider, and its state.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) issuer: Url,
+    pub(crate) did: String,
+    pub(crate) identity_issuer: Url,
+    pub(crate) clock: Arc<dyn Clock>,
+    state: Mutex<State>,
+}
+
+impl Shared {
+    pub(crate) fn new(
+        issuer: Url,
+        did: String,
+        identity_issuer: Url,
+        clock: Arc<dyn Clock>,
+        keys: Keys,
+    ) -> Self {
+        Self {
+            issuer,
+            did,
+            identity_issuer,
+            clock,
+            state: Mutex::new(State {
+                clients: HashMap::new(),
+                user: MockUser::default(),
+                faults: Faults::default(),
+                keys,
+                codes: HashMap::new(),
+                access_tokens: HashMap::new(),
+                used_jtis: HashSet::new(),
+                requests: Vec::new(),
+            }),
+        }
+    }
+
+    /// The state; a panic in another test thread never wedges the mock.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn now(&self) -> i64 {
+        self.clock.now_unix()
+    }
+
+    /// `<issuer><rel>`.
+    pub(crate) fn url(&self, rel: &str) -> String {
+        format!("{}{rel}", self.issuer)
+    }
+
+    pub(crate) fn authorize_url(&self) -> String {
+        self.url("authorize")
+    }
+
+    pub(crate) fn token_url(&self) -> String {
+        self.url("token")
+    }
+
+    pub(crate) fn trustmark_url(&self) -> String {
+        self.url("trustmark")
+    }
+}

@@ -1,0 +1,174 @@
+//! Claim checks shared by every token kind. jsonwebtoken's own claim validation is never used:
+//! it skips a missing or wrongly typed `iss`/`aud`, `nbf` by default, `iat`, `azp` and `nonce`.
+
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use crate::error::{VerifyError, echo};
+
+/// The latest time accepted in a time claim: 9999-12-31T23:59:59Z.
+pub(crate) const MAX_TIME: i64 = 253_402_300_799;
+
+pub(crate) fn leeway_secs(leeway: Duration) -> i64 {
+    i64::try_from(leeway.as_secs()).unwrap_or(i64::MAX)
+}
+
+/// An optional string claim: absent is `None`; any other type (including `null`) is an error.
+pub(crate) fn opt_str<'a>(
+    claims: &'a Map<String, Value>,
+    claim: &'static str,
+) -> Result<Option<&'a str>, VerifyError> {
+    match claims.get(claim) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(VerifyError::ClaimType {
+            claim,
+            expected: "a string",
+        }),
+    }
+}
+
+/// A required, non-empty string claim.
+pub(crate) fn req_str<'a>(
+    claims: &'a Map<String, Value>,
+    claim: &'static str,
+) -> Result<&'a str, VerifyError> {
+    match opt_str(claims, claim)? {
+        None => Err(VerifyError::MissingClaim { claim }),
+        Some("") => Err(VerifyError::ClaimType {
+            claim,
+            expected: "a non-empty string",
+        }),
+        Some(s) => Ok(s),
+    }
+}
+
+/// An optional time claim. Present means an integer in 0..=year 9999: a string, a float, a
+/// negative number, a huge number or `null` is [`VerifyError::MalformedTime`], never "absent".
+pub(crate) fn opt_time(
+    claims: &Map<String, Value>,
+    claim: &'static str,
+) -> Result<Option<i64>, VerifyError> {
+    match claims.get(claim) {
+        None => Ok(None),
+        Some(Value::Number(n)) => match n.as_i64() {
+            Some(t) if (0..=MAX_TIME).contains(&t) => Ok(Some(t)),
+            _ => Err(VerifyError::MalformedTime { claim }),
+        },
+        Some(_) => Err(VerifyError::MalformedTime { claim }),
+    }
+}
+
+/// A required time claim.
+pub(crate) fn req_time(
+    claims: &Map<String, Value>,
+    claim: &'static str,
+) -> Result<i64, VerifyError> {
+    opt_time(claims, claim)?.ok_or(VerifyError::MissingClaim { claim })
+}
+
+/// `iss` must be present, a string, and byte-for-byte the expected issuer.
+pub(crate) fn check_issuer(claims: &Map<String, Value>, expected: &str) -> Result<(), VerifyError> {
+    let iss = req_str(claims, "iss")?;
+    if iss != expected {
+        return Err(VerifyError::IssuerMismatch {
+            expected: expected.to_owned(),
+            actual: echo(iss, 256),
+        });
+    }
+    Ok(())
+}
+
+/// The audience rule: `aud` is the client id as a string, or an array holding exactly one
+/// element, the client id. Extra audiences are refused (this library never accepts a token meant
+/// for several parties). `azp`, when present, must be the client id.
+pub(crate) fn check_audience(
+    claims: &Map<String, Value>,
+    client_id: &str,
+) -> Result<(), VerifyError> {
+    const EXPECTED: &str = "a string or an array of strings";
+    let actual: Vec<&str> = match claims.get("aud") {
+        None => return Err(VerifyError::MissingClaim { claim: "aud" }),
+        Some(Value::String(s)) => vec![s.as_str()],
+        Some(Value::Array(items)) => {
+            let mut out = Vec::with_capacity(items.len());
+            for item in items {
+                match item {
+                    Value::String(s) => out.push(s.as_str()),
+                    _ => {
+                        return Err(VerifyError::ClaimType {
+                            claim: "aud",
+                            expected: EXPECTED,
+                        });
+                    }
+                }
+            }
+            out
+        }
+        Some(_) => {
+            return Err(VerifyError::ClaimType {
+                claim: "aud",
+                expected: EXPECTED,
+            });
+        }
+    };
+    if actual.as_slice() != [client_id] {
+        return Err(VerifyError::AudienceMismatch {
+            expected: client_id.to_owned(),
+            actual: actual.iter().take(8).map(|a| echo(a, 256)).collect(),
+        });
+    }
+    if let Some(azp) = opt_str(claims, "azp")?
+        && azp != client_id
+    {
+        return Err(VerifyError::AuthorizedPartyMismatch {
+            expected: client_id.to_owned(),
+            actual: echo(azp, 256),
+        });
+    }
+    Ok(())
+}
+
+/// The time claims every token kind carries, checked against `now` with `leeway`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Times {
+    pub(crate) exp: i64,
+    pub(crate) iat: i64,
+    pub(crate) nbf: Option<i64>,
+}
+
+/// `exp` and `iat` required, `nbf` checked when present:
+/// the token is accepted while `now < exp + leeway`, when `iat <= now + leeway` and
+/// `nbf <= now + leeway`.
+pub(crate) fn check_times(
+    claims: &Map<String, Value>,
+    now: i64,
+    leeway: Duration,
+) -> Result<Times, VerifyError> {
+    let leeway = leeway_secs(leeway);
+    let exp = req_time(claims, "exp")?;
+    let iat = req_time(claims, "iat")?;
+    let nbf = opt_time(claims, "nbf")?;
+    if now >= exp.saturating_add(leeway) {
+        return Err(VerifyError::Expired { exp, now, leeway });
+    }
+    if iat > now.saturating_add(leeway) {
+        return Err(VerifyError::IssuedInFuture { iat, now, leeway });
+    }
+    if let Some(nbf) = nbf
+        && nbf > now.saturating_add(leeway)
+    {
+        return Err(VerifyError::NotYetValid { nbf, now, leeway });
+    }
+    Ok(Times { exp, iat, nbf })
+}
+
+/// The claims not consumed into typed fields.
+pub(crate) fn extra(claims: &Map<String, Value>, typed: &[&str]) -> Map<String, Value> {
+    claims
+        .iter()
+        .filter(|(k, _)| !typed.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}

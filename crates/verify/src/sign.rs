@@ -1,0 +1,195 @@
+//! Signing: `private_key_jwt` client assertions (ONE-LOGIN.md §4.2) and request objects (§3.5).
+
+use std::fmt;
+
+use govuk_one_login_core::{ClientAssertionAlgorithm, ClientId, RsaPrivateKey, random_token};
+use jsonwebtoken::{Algorithm, EncodingKey};
+use serde_json::{Map, Value, json};
+
+use crate::error::SignError;
+use crate::jws;
+
+/// The lifetime of client assertions and request objects, in seconds (five minutes).
+pub const SIGNED_JWT_LIFETIME_SECS: i64 = 300;
+
+/// Request-object parameters that must never be sent.
+const FORBIDDEN: &[&str] = &["request", "request_uri", "sub"];
+/// Request-object claims the signer sets itself.
+const RESERVED: &[&str] = &["iss", "aud", "exp", "iat", "nbf", "jti"];
+
+/// Signs client assertions and request objects with the service's RSA key.
+///
+/// Cheap to clone; `Debug` shows the client id, key id and algorithm only.
+#[derive(Clone)]
+pub struct ClientSigner {
+    key: EncodingKey,
+    algorithm: ClientAssertionAlgorithm,
+    client_id: String,
+    kid: String,
+    public_jwk: Value,
+}
+
+impl fmt::Debug for ClientSigner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientSigner")
+            .field("client_id", &self.client_id)
+            .field("kid", &self.kid)
+            .field("algorithm", &self.algorithm)
+            .field("key", &"[redacted]")
+            .finish()
+    }
+}
+
+fn jwt_alg(alg: ClientAssertionAlgorithm) -> Algorithm {
+    match alg {
+        ClientAssertionAlgorithm::RS256 => Algorithm::RS256,
+        ClientAssertionAlgorithm::PS256 => Algorithm::PS256,
+    }
+}
+
+impl ClientSigner {
+    /// A signer for `client_id` with `key` (its `key_id` becomes the header `kid`).
+    ///
+    /// # Errors
+    /// [`SignError::KeyRejected`] when the backend refuses the key, [`SignError::EmptyClientId`]
+    /// for an empty client id.
+    pub fn new(
+        key: &RsaPrivateKey,
+        alg: ClientAssertionAlgorithm,
+        client_id: &ClientId,
+    ) -> Result<Self, SignError> {
+        crate::ensure_crypto_provider();
+        if client_id.as_str().is_empty() {
+            return Err(SignError::EmptyClientId);
+        }
+        let encoding = EncodingKey::from_rsa_pem(key.pem().expose_secret().trim().as_bytes())
+            .map_err(|_| SignError::KeyRejected)?;
+        let jwk = jsonwebtoken::jwk::Jwk::from_encoding_key(&encoding, jwt_alg(alg))
+            .map_err(|_| SignError::KeyRejected)?;
+        let mut public_jwk = serde_json::to_value(&jwk).map_err(|_| SignError::KeyRejected)?;
+        if let Value::Object(obj) = &mut public_jwk {
+            obj.insert("kid".into(), Value::String(key.key_id().to_owned()));
+            obj.insert("use".into(), Value::String("sig".into()));
+            obj.insert("alg".into(), Value::String(alg.as_str().into()));
+        }
+        Ok(Self {
+            key: encoding,
+            algorithm: alg,
+            client_id: client_id.as_str().to_owned(),
+            kid: key.key_id().to_owned(),
+            public_jwk,
+        })
+    }
+
+    fn header(&self) -> Value {
+        json!({ "alg": self.algorithm.as_str(), "typ": "JWT", "kid": self.kid })
+    }
+
+    /// A `private_key_jwt` client assertion for `audience` (the token endpoint, or the issuer):
+    /// `iss` = `sub` = the client id, a fresh random `jti` on every call, `iat` = `now`, `exp` =
+    /// `now` + 300 s, `kid` in the header.
+    ///
+    /// # Errors
+    /// [`SignError::EmptyAudience`], [`SignError::Random`] or [`SignError::Signing`].
+    pub fn client_assertion(&self, audience: &str, now: i64) -> Result<String, SignError> {
+        if audience.is_empty() {
+            return Err(SignError::EmptyAudience);
+        }
+        let jti = random_token().map_err(|_| SignError::Random)?;
+        let claims = json!({
+            "iss": self.client_id,
+            "sub": self.client_id,
+            "aud": audience,
+            "jti": jti,
+            "iat": now,
+            "exp": now.saturating_add(SIGNED_JWT_LIFETIME_SECS),
+        });
+        jws::sign(&self.header(), &claims, &self.key, jwt_alg(self.algorithm))
+    }
+
+    /// A signed request object (JAR, RFC 9101) holding `params` (`response_type`, `scope`,
+    /// `redirect_uri`, `state`, `nonce`, `vtr`, ...): `aud` = `authorize_url`, `iss` and
+    /// `client_id` = the client id, no `sub`, `iat` = `now`, `exp` = `now` + 300 s, a fresh
+    /// `jti`. A `claims` object is sent as a JSON string (the form the simulator handles).
+    ///
+    /// # Errors
+    /// [`SignError::ForbiddenParameter`] for `request`, `request_uri` or `sub`;
+    /// [`SignError::ReservedParameter`] for `iss`, `aud`, `exp`, `iat`, `nbf`, `jti` or another
+    /// client's `client_id`; [`SignError::BadClaimsParameter`]; [`SignError::EmptyAudience`];
+    /// [`SignError::Random`] or [`SignError::Signing`].
+    pub fn request_object(
+        &self,
+        authorize_url: &str,
+        params: Map<String, Value>,
+        now: i64,
+    ) -> Result<String, SignError> {
+        if authorize_url.is_empty() {
+            return Err(SignError::EmptyAudience);
+        }
+        let mut claims = params;
+        if let Some(name) = FORBIDDEN.iter().find(|n| claims.contains_key(**n)) {
+            return Err(SignError::ForbiddenParameter {
+                name: (*name).to_owned(),
+            });
+        }
+        if let Some(name) = RESERVED.iter().find(|n| claims.contains_key(**n)) {
+            return Err(SignError::ReservedParameter {
+                name: (*name).to_owned(),
+            });
+        }
+        match claims.get("client_id") {
+            None => {}
+            Some(Value::String(c)) if *c == self.client_id => {}
+            Some(_) => {
+                return Err(SignError::ReservedParameter {
+                    name: "client_id".into(),
+                });
+            }
+        }
+        match claims.get("claims") {
+            None | Some(Value::String(_)) => {}
+            Some(obj @ Value::Object(_)) => {
+                let text = obj.to_string();
+                claims.insert("claims".into(), Value::String(text));
+            }
+            Some(_) => return Err(SignError::BadClaimsParameter),
+        }
+        let jti = random_token().map_err(|_| SignError::Random)?;
+        claims.insert("iss".into(), Value::String(self.client_id.clone()));
+        claims.insert("client_id".into(), Value::String(self.client_id.clone()));
+        claims.insert("aud".into(), Value::String(authorize_url.to_owned()));
+        claims.insert("iat".into(), Value::from(now));
+        claims.insert(
+            "exp".into(),
+            Value::from(now.saturating_add(SIGNED_JWT_LIFETIME_SECS)),
+        );
+        claims.insert("jti".into(), Value::String(jti));
+        jws::sign(
+            &self.header(),
+            &Value::Object(claims),
+            &self.key,
+            jwt_alg(self.algorithm),
+        )
+    }
+
+    /// The public half of the key as a JWK (`kty`, `n`, `e`, `kid`, `alg`, `use: sig`), for the
+    /// service's JWKS endpoint, the testkit and the demo.
+    pub fn public_jwk(&self) -> Value {
+        self.public_jwk.clone()
+    }
+
+    /// The client id.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// The header `kid`.
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// The signing algorithm.
+    pub fn algorithm(&self) -> ClientAssertionAlgorithm {
+        self.algorithm
+    }
+}
