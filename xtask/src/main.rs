@@ -27,7 +27,9 @@ fn main() -> ExitCode {
 }
 
 fn print_help() {
-    println!("cargo xtask test         fmt, clippy, unit/property/integration/conformance tests, doc tests, docs");
+    println!(
+        "cargo xtask test         fmt, clippy, unit/property/integration/conformance tests, doc tests, docs"
+    );
     println!("cargo xtask conformance  only the conformance suite against the mock One Login");
 }
 
@@ -36,11 +38,16 @@ struct Step {
     name: &'static str,
     program: &'static str,
     args: Vec<&'static str>,
-    env: Vec<(&'static str, &'static str)>,
+    env: Vec<(&'static str, String)>,
 }
 
 fn step(name: &'static str, program: &'static str, args: &[&'static str]) -> Step {
-    Step { name, program, args: args.to_vec(), env: Vec::new() }
+    Step {
+        name,
+        program,
+        args: args.to_vec(),
+        env: Vec::new(),
+    }
 }
 
 fn has_nextest() -> bool {
@@ -59,7 +66,7 @@ fn run_steps(steps: &[Step]) -> Result<(), String> {
         let t = Instant::now();
         let status = Command::new(s.program)
             .args(&s.args)
-            .envs(s.env.iter().copied())
+            .envs(s.env.iter().map(|(k, v)| (*k, v.as_str())))
             .status()
             .map_err(|e| format!("could not start `{line}`: {e}"))?;
         if !status.success() {
@@ -86,7 +93,14 @@ fn test() -> Result<(), String> {
         step(
             "clippy",
             "cargo",
-            &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
+            &[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ],
         ),
     ];
     if has_nextest() {
@@ -96,24 +110,94 @@ fn test() -> Result<(), String> {
             &["nextest", "run", "--workspace", "--no-fail-fast"],
         ));
     } else {
-        println!("xtask: cargo-nextest not found; using cargo test (install it with `cargo install cargo-nextest`)");
+        println!(
+            "xtask: cargo-nextest not found; using cargo test (install it with `cargo install cargo-nextest`)"
+        );
         steps.push(step(
             "tests (unit, property, integration, conformance)",
             "cargo",
             &["test", "--workspace", "--lib", "--bins", "--tests"],
         ));
     }
-    steps.push(step("doc tests", "cargo", &["test", "--workspace", "--doc"]));
+    steps.push(step(
+        "doc tests",
+        "cargo",
+        &["test", "--workspace", "--doc"],
+    ));
     let mut docs = step("docs", "cargo", &["doc", "--workspace", "--no-deps"]);
-    docs.env.push(("RUSTDOCFLAGS", "-D warnings"));
+    docs.env.push(("RUSTDOCFLAGS", "-D warnings".to_owned()));
     steps.push(docs);
     run_steps(&steps)
 }
 
 fn conformance() -> Result<(), String> {
-    run_steps(&[step(
+    let report = std::env::current_dir()
+        .map_err(|e| e.to_string())?
+        .join("target")
+        .join("conformance.tsv");
+    let _ = std::fs::create_dir_all(report.parent().unwrap_or(&report));
+    let _ = std::fs::remove_file(&report);
+    let mut suite = step(
         "conformance suite",
         "cargo",
-        &["test", "-p", "govuk-one-login-conformance", "--", "--test-threads", "2"],
-    )])
+        &[
+            "test",
+            "-p",
+            "govuk-one-login-conformance",
+            "--",
+            "--test-threads",
+            "2",
+        ],
+    );
+    // The suite appends one line per scenario to this file.
+    let leaked: &'static str = Box::leak(report_str.into_boxed_str());
+    suite
+        .env
+        .push(("GOVUK_ONE_LOGIN_CONFORMANCE_REPORT", leaked));
+    let result = run_steps(&[suite]);
+    print_conformance_table(&report);
+    result
+}
+
+fn print_conformance_table(report: &std::path::Path) {
+    let Ok(text) = std::fs::read_to_string(report) else {
+        println!("xtask: no conformance report at {}", report.display());
+        return;
+    };
+    let mut rows: Vec<Vec<&str>> = text.lines().map(|l| l.split('\t').collect()).collect();
+    rows.retain(|r| r.len() == 4);
+    rows.sort();
+    let width = |i: usize, title: &str| {
+        rows.iter()
+            .map(|r| r[i].len())
+            .chain([title.len()])
+            .max()
+            .unwrap_or(0)
+    };
+    let (w0, w1, w2) = (
+        width(0, "family"),
+        width(1, "scenario"),
+        width(2, "expected"),
+    );
+    println!(
+        "\n{:w0$}  {:w1$}  {:w2$}  result",
+        "family", "scenario", "expected"
+    );
+    let mut failed = 0;
+    for r in &rows {
+        let ok = r[2] == r[3];
+        if !ok {
+            failed += 1;
+        }
+        let verdict = if ok {
+            "ok".to_owned()
+        } else {
+            format!("FAILED (got {})", r[3])
+        };
+        println!("{:w0$}  {:w1$}  {:w2$}  {verdict}", r[0], r[1], r[2]);
+    }
+    println!(
+        "\nconformance: {} passed, {failed} failed",
+        rows.len() - failed
+    );
 }
