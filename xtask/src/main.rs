@@ -150,10 +150,10 @@ fn conformance() -> Result<(), String> {
         ],
     );
     // The suite appends one line per scenario to this file.
-    let leaked: &'static str = Box::leak(report_str.into_boxed_str());
-    suite
-        .env
-        .push(("GOVUK_ONE_LOGIN_CONFORMANCE_REPORT", leaked));
+    suite.env.push((
+        "GOVUK_ONE_LOGIN_CONFORMANCE_REPORT",
+        report.to_string_lossy().into_owned(),
+    ));
     let result = run_steps(&[suite]);
     print_conformance_table(&report);
     result
