@@ -8,6 +8,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // Test support: a panic is a failed test.
 
+/// `docs/testing.md`, whose examples run as this crate's doc tests, so the guide cannot drift.
+#[doc = include_str!("../../docs/testing.md")]
+mod testing_guide {}
+
 use std::fmt::Debug;
 use std::io::Write as _;
 use std::sync::Arc;

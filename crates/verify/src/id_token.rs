@@ -16,7 +16,9 @@ use crate::jws::{self, TypRule};
 use crate::keys::{KeyAlgorithm, KeySet};
 
 /// What an ID token must say, from the service's configuration and the sign-in request.
-#[derive(Debug, Clone)]
+///
+/// `Debug` redacts the nonce and the access token.
+#[derive(Clone)]
 pub struct IdTokenExpectations<'a> {
     /// The provider's issuer, compared byte for byte (One Login's has a trailing slash).
     pub issuer: &'a str,
@@ -38,6 +40,23 @@ pub struct IdTokenExpectations<'a> {
     pub now: i64,
     /// The size cap, checked before any decoding.
     pub max_token_bytes: usize,
+}
+
+impl fmt::Debug for IdTokenExpectations<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IdTokenExpectations")
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("algorithm", &self.algorithm)
+            .field("nonce", &"[redacted]")
+            .field("vot", &self.vot)
+            .field("max_age", &self.max_age)
+            .field("access_token", &self.access_token.map(|_| "[redacted]"))
+            .field("leeway", &self.leeway)
+            .field("now", &self.now)
+            .field("max_token_bytes", &self.max_token_bytes)
+            .finish()
+    }
 }
 
 impl<'a> IdTokenExpectations<'a> {

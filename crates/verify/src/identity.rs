@@ -12,8 +12,8 @@ use crate::error::{VerifyError, echo};
 use crate::jws::{self, TypRule};
 use crate::keys::KeyAlgorithm;
 
-/// What a core identity JWT must say.
-#[derive(Debug, Clone)]
+/// What a core identity JWT must say. `Debug` redacts the subject.
+#[derive(Clone)]
 pub struct IdentityExpectations<'a> {
     /// The identity issuer (`https://identity.integration.account.gov.uk/`, ...), byte for byte.
     pub issuer: &'a str,
@@ -33,6 +33,22 @@ pub struct IdentityExpectations<'a> {
     pub now: i64,
     /// The size cap, checked before any decoding.
     pub max_token_bytes: usize,
+}
+
+impl fmt::Debug for IdentityExpectations<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IdentityExpectations")
+            .field("issuer", &self.issuer)
+            .field("did", &self.did)
+            .field("client_id", &self.client_id)
+            .field("sub", &"[redacted]")
+            .field("vot", &self.vot)
+            .field("trustmark", &self.trustmark)
+            .field("leeway", &self.leeway)
+            .field("now", &self.now)
+            .field("max_token_bytes", &self.max_token_bytes)
+            .finish()
+    }
 }
 
 impl<'a> IdentityExpectations<'a> {

@@ -143,6 +143,12 @@ mod tests {
     }
 
     #[test]
+    fn refuses_deeply_nested_json_without_overflowing_the_stack() {
+        let deep = format!("{{\"a\":{}{}}}", "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(parse_object(deep.as_bytes()), Err(JsonProblem::Invalid));
+    }
+
+    #[test]
     fn accepts_ordinary_objects_and_refuses_non_objects_and_trailing_data() {
         let m = parse_object(br#"{"a":[1,-2,1.5,"x",null,true],"b":{}}"#).unwrap();
         assert_eq!(m.len(), 2);

@@ -37,7 +37,7 @@ impl TypRule {
 }
 
 /// A compact JWS whose shape and header passed every check; nothing in it is verified yet.
-#[derive(Debug)]
+/// (No `Debug`: it holds the token.)
 pub(crate) struct Compact<'a> {
     pub(crate) algorithm: KeyAlgorithm,
     pub(crate) kid: Option<String>,

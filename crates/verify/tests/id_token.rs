@@ -1116,3 +1116,13 @@ fn rejects_a_client_assertion_presented_as_an_id_token() {
         "claims.iss"
     );
 }
+
+#[test]
+fn debug_of_expectations_redacts_the_nonce_and_access_token() {
+    let n = nonce();
+    let mut e = expect(&n);
+    e.access_token = Some("secret-access-token");
+    let debug = format!("{e:?}");
+    assert!(!debug.contains(NONCE) && !debug.contains("secret-access-token"));
+    assert!(debug.contains(CLIENT_ID));
+}
