@@ -238,6 +238,16 @@ impl MockOneLogin {
         self.shared().lock().user = user;
     }
 
+    /// Registers a person chosen when a signed request object carries this `login_hint` (One Login
+    /// accepts `login_hint` only inside request objects). Lets a test sign many different people in
+    /// at once and check that each result belongs to the person who started it.
+    pub fn add_user_for_login_hint(&self, login_hint: impl Into<String>, user: MockUser) {
+        self.shared()
+            .lock()
+            .users_by_login_hint
+            .insert(login_hint.into(), user);
+    }
+
     /// The current user.
     pub fn user(&self) -> MockUser {
         self.shared().lock().user.clone()

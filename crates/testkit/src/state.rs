@@ -145,6 +145,9 @@ impl Keys {
 pub(crate) struct State {
     pub(crate) clients: HashMap<String, Client>,
     pub(crate) user: MockUser,
+    /// People chosen by the `login_hint` of a signed request object, for tests that sign many
+    /// different people in at once.
+    pub(crate) users_by_login_hint: HashMap<String, MockUser>,
     pub(crate) faults: Faults,
     pub(crate) keys: Keys,
     pub(crate) codes: HashMap<String, CodeGrant>,
@@ -179,6 +182,7 @@ impl Shared {
             state: Mutex::new(State {
                 clients: HashMap::new(),
                 user: MockUser::default(),
+                users_by_login_hint: HashMap::new(),
                 faults: Faults::default(),
                 keys,
                 codes: HashMap::new(),

@@ -6,6 +6,7 @@
 
 mod back_channel;
 mod flows;
+mod hardening;
 mod one_login_rules;
 mod rfc8725;
 mod rfc9700;

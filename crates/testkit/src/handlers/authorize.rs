@@ -174,13 +174,15 @@ pub(super) fn authorize(shared: &Shared, req: &Incoming) -> Reply {
     if let Some(fault) = state.faults.authorize {
         return cb.error(fault.error_code(), fault.description());
     }
+    // The person signing in: the one registered for the request's login_hint, else the default.
+    let user = get("login_hint")
+        .filter(|_| from_jar)
+        .and_then(|hint| state.users_by_login_hint.get(hint))
+        .unwrap_or(&state.user)
+        .clone();
     // A failed identity check: access_denied, unless the service asked for return codes.
     if let Some(level) = vector.identity().filter(|l| l.proves_identity()) {
-        let proven = state
-            .user
-            .identity
-            .as_ref()
-            .is_some_and(|i| i.max_level >= level);
+        let proven = user.identity.as_ref().is_some_and(|i| i.max_level >= level);
         if !proven && !claims.contains(&ClaimName::ReturnCode) {
             return cb.error("access_denied", "Identity check failed");
         }
@@ -198,7 +200,7 @@ pub(super) fn authorize(shared: &Shared, req: &Incoming) -> Reply {
         issued_at: now,
         auth_time: now,
         sid: random_id(20),
-        user: state.user.clone(),
+        user,
         used: false,
         access_tokens: Vec::new(),
     };
