@@ -1,0 +1,249 @@
+//! The `example-rp` binary: `check`, a busy port, and README command one serving a page.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Test helpers too: a panic is a failed test.
+
+use std::io::{BufRead as _, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use example_rp::check_file;
+use govuk_one_login_core::RsaPrivateKey;
+
+const BIN: &str = env!("CARGO_BIN_EXE_example-rp");
+
+/// A fresh scratch folder for one test.
+fn scratch(name: &str) -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "example-rp-{name}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A services file in a scratch folder, with a real RSA key beside it (`key.pem`).
+fn services_file(name: &str, toml: &str) -> PathBuf {
+    let dir = scratch(name);
+    let key = RsaPrivateKey::generate("k1").unwrap();
+    std::fs::write(dir.join("key.pem"), key.pem().expose_secret()).unwrap();
+    let path = dir.join("services.toml");
+    std::fs::write(&path, toml).unwrap();
+    path
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(BIN).args(args).output().unwrap()
+}
+
+const VALID: &str = r#"
+[provider]
+environment = "integration"
+
+[[service]]
+name = "tax-your-dragon"
+client_id = "client-1"
+redirect_uris = ["https://tax-your-dragon.mythical-creatures.gov.uk/callback"]
+sector_identifier_uri = "https://mythical-creatures.gov.uk"
+share_users_group = "creatures"
+token_auth = { key_file = "key.pem", key_id = "k1" }
+
+[[service]]
+name = "unicorn-licence"
+client_id = "client-2"
+redirect_uris = ["https://unicorns.mythical-creatures.gov.uk/callback"]
+sector_identifier_uri = "https://mythical-creatures.gov.uk"
+share_users_group = "creatures"
+token_auth = { key_file = "key.pem", key_id = "k1" }
+
+[[service]]
+name = "fishing-permits"
+client_id = "client-3"
+redirect_uris = ["https://fishing.gov.uk/callback"]
+token_auth = { key_file = "key.pem", key_id = "k1" }
+"#;
+
+#[test]
+fn check_passes_a_valid_file_and_prints_each_sector_and_who_shares_users() {
+    let path = services_file("valid", VALID);
+    let out = run(&["check", path.to_str().unwrap()]);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains(
+            "service tax-your-dragon (client client-1): sector mythical-creatures.gov.uk"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("shares users with: unicorn-licence"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("service fishing-permits (client client-3): sector fishing.gov.uk"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("no problems"), "{stdout}");
+}
+
+#[test]
+fn check_fails_a_broken_file_listing_every_problem() {
+    let broken = r#"
+[provider]
+environment = "integration"
+
+[[service]]
+name = "licences"
+client_id = "abc123"
+redirect_uris = ["http://licences.example.gov.uk/callback"]
+scopes = ["email"]
+token_auth = { key_file = "missing.pem", key_id = "k1" }
+"#;
+    let path = services_file("broken", broken);
+    let out = run(&["check", path.to_str().unwrap()]);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    for code in [
+        "config.insecure_http",
+        "config.missing_openid",
+        "config.bad_key",
+    ] {
+        assert!(stdout.contains(code), "{code} missing from:\n{stdout}");
+    }
+    assert!(
+        stdout.contains("service licences (client abc123): sector licences.example.gov.uk"),
+        "{stdout}"
+    );
+
+    let report = check_file(&path);
+    assert!(!report.is_ok());
+    let codes: Vec<&str> = report.problems.iter().map(|p| p.code).collect();
+    assert!(codes.contains(&"config.missing_openid"), "{codes:?}");
+}
+
+#[test]
+fn check_fails_an_unreadable_or_unparsable_file() {
+    let missing = scratch("missing").join("nope.toml");
+    let out = run(&["check", missing.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(check_file(&missing).problems[0].code, "config.read");
+
+    let path = services_file("garbage", "[[service]\nname = ");
+    let out = run(&["check", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(check_file(&path).problems[0].code, "config.parse");
+}
+
+#[test]
+fn bad_arguments_exit_with_usage() {
+    let out = run(&["--frobnicate"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("unknown argument `--frobnicate`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("usage:"), "{stderr}");
+}
+
+#[test]
+fn a_busy_port_is_reported_clearly_and_exits_non_zero() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = run(&["--listen", &addr]);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("cannot listen on {addr}")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("another program is using this port"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("example.address_in_use"), "{stderr}");
+}
+
+#[test]
+fn a_services_file_with_problems_stops_the_server_with_every_problem() {
+    let path = services_file(
+        "serve-broken",
+        "[[service]]\nname = \"x\"\nclient_id = \"c\"\nredirect_uris = []\n\
+         token_auth = { key_file = \"key.pem\", key_id = \"k1\" }\n",
+    );
+    let out = run(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--config",
+        path.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("config.no_redirect_uri"), "{stderr}");
+}
+
+/// Kills the server when the test ends, however it ends.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn with_no_arguments_but_a_port_it_serves_the_demo_and_prints_the_url() {
+    let mut server = Server(
+        Command::new(BIN)
+            .args(["--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = server.0.stdout.take().unwrap();
+    let url = tokio::task::spawn_blocking(move || {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        for line in BufReader::new(stdout).lines() {
+            let line = line.unwrap();
+            if let Some(rest) = line.strip_prefix("Open ") {
+                return rest.split_whitespace().next().map(str::to_owned);
+            }
+            if Instant::now() > deadline {
+                break;
+            }
+        }
+        None
+    })
+    .await
+    .unwrap()
+    .expect("the server printed no URL to open");
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .no_proxy()
+        .build()
+        .unwrap();
+    let page = client
+        .get(format!("{url}sign-in/demo"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), reqwest::StatusCode::OK);
+    let me: serde_json::Value = client
+        .get(format!("{url}me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["email"], "test@example.com");
+    drop(server);
+}
