@@ -177,6 +177,15 @@ pub enum SignInError {
         /// `error_description`, if any (bounded in length).
         description: Option<String>,
     },
+    /// Identity was asked for on a service with no `identity_vtr`.
+    #[error("service `{0}` has no identity_vtr configured, so it cannot ask for identity")]
+    IdentityNotConfigured(String),
+    /// The redirect URI asked for is not one of the service's registered ones.
+    #[error("`{0}` is not one of this service's registered redirect URIs")]
+    UnregisteredRedirectUri(String),
+    /// The `login_hint` is longer than One Login accepts.
+    #[error("login_hint is {0} characters; One Login accepts at most 256")]
+    LoginHintTooLong(usize),
     /// `login_hint` or re-authentication without request objects.
     #[error(
         "{0} can only be sent inside a signed request object; set request_objects = true for this service"
@@ -260,6 +269,9 @@ impl SignInError {
             Self::CodeAndError => "sign_in.code_and_error",
             Self::MissingCode => "sign_in.missing_code",
             Self::Provider { error, .. } => error.code(),
+            Self::IdentityNotConfigured(_) => "sign_in.identity_not_configured",
+            Self::UnregisteredRedirectUri(_) => "sign_in.unregistered_redirect_uri",
+            Self::LoginHintTooLong(_) => "sign_in.login_hint_too_long",
             Self::NeedsRequestObjects(_) => "sign_in.needs_request_objects",
             Self::UrlTooLong { .. } => "sign_in.url_too_long",
             Self::Discovery(e) => e.code(),

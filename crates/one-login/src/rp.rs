@@ -161,9 +161,8 @@ impl RelyingParty {
         let svc = &self.inner.service;
         let metadata = self.inner.deps.provider.metadata().await?;
         let vtr = if options.identity {
-            svc.identity_vtr().ok_or(SignInError::NeedsRequestObjects(
-                "identity (this service has no identity_vtr configured; that)",
-            ))?
+            svc.identity_vtr()
+                .ok_or_else(|| SignInError::IdentityNotConfigured(svc.name().to_string()))?
         } else {
             svc.vtr()
         };
@@ -175,22 +174,15 @@ impl RelyingParty {
                 "re-authentication (id_token_hint)",
             ));
         }
-        if options
-            .login_hint
-            .as_ref()
-            .is_some_and(|h| h.chars().count() > MAX_LOGIN_HINT)
-        {
-            return Err(SignInError::MalformedCallback(
-                "login_hint is longer than 256 characters",
-            ));
+        if let Some(hint) = &options.login_hint {
+            let length = hint.chars().count();
+            if length > MAX_LOGIN_HINT {
+                return Err(SignInError::LoginHintTooLong(length));
+            }
         }
         let redirect_uri = match options.redirect_uri {
             Some(u) if svc.has_redirect_uri(&u) => u,
-            Some(_) => {
-                return Err(SignInError::MalformedCallback(
-                    "redirect_uri is not one of the service's registered redirect URIs",
-                ));
-            }
+            Some(u) => return Err(SignInError::UnregisteredRedirectUri(u.to_string())),
             None => svc.default_redirect_uri().clone(),
         };
         let state = State::generate()?;

@@ -104,7 +104,7 @@ async fn identity_is_refused_for_a_service_without_an_identity_vector() {
         ..SignInOptions::default()
     };
     let err = h.rp("auth").start_sign_in(options).await.unwrap_err();
-    assert_eq!(err.code(), "sign_in.needs_request_objects");
+    assert_eq!(err.code(), "sign_in.identity_not_configured");
     assert_eq!(h.calls_to("/authorize"), 0);
 }
 
@@ -337,4 +337,17 @@ async fn an_authorize_url_over_4096_characters_is_a_typed_error() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), "sign_in.url_too_long");
+}
+
+#[tokio::test]
+async fn a_login_hint_over_256_characters_is_refused() {
+    let mut spec = auth_service("jar", "client-jar");
+    spec.request_objects = Some(true);
+    let h = Harness::start(vec![spec]).await;
+    let options = SignInOptions {
+        login_hint: Some("a".repeat(257)),
+        ..SignInOptions::default()
+    };
+    let err = h.rp("jar").start_sign_in(options).await.unwrap_err();
+    assert_eq!(err.code(), "sign_in.login_hint_too_long");
 }

@@ -157,7 +157,13 @@ async fn refuses_a_redirect_uri_that_is_not_registered_open_redirect() {
         ..SignInOptions::default()
     };
     let r = h.rp("auth").start_sign_in(options).await;
-    expect_failure(F, "open_redirect", "sign_in.malformed_callback", r, code);
+    expect_failure(
+        F,
+        "open_redirect",
+        "sign_in.unregistered_redirect_uri",
+        r,
+        code,
+    );
 }
 
 #[tokio::test]
