@@ -1362,7 +1362,7 @@ fn validate_token_auth(
                     Some(d) if path.is_relative() => d.join(path),
                     _ => path.clone(),
                 };
-                std::fs::read_to_string(&full)
+                crate::key::read_secret_file(&full)
                     .map(|t| SecretString::new(t.trim()))
                     .map_err(|e| {
                         (

@@ -8,6 +8,31 @@ use crate::secret::SecretString;
 /// The smallest RSA modulus accepted, in bits.
 pub const MIN_RSA_BITS: usize = 2048;
 
+/// The most bytes read from a key or secret file: a PEM RSA key of 8192 bits is under 7 KiB, so
+/// anything larger is not a key (and `/dev/zero` cannot hang validation).
+pub const MAX_SECRET_FILE_BYTES: u64 = 64 * 1024;
+
+/// Reads a small text file (a key or a secret), refusing one larger than
+/// [`MAX_SECRET_FILE_BYTES`] or not UTF-8.
+///
+/// # Errors
+/// The I/O error, or `InvalidData` for an oversized or non-UTF-8 file.
+pub fn read_secret_file(path: &Path) -> std::io::Result<String> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_SECRET_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_SECRET_FILE_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("larger than {MAX_SECRET_FILE_BYTES} bytes"),
+        ));
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
+}
+
 /// Where a private key comes from. Keys are never required inline in a services file.
 #[derive(Clone)]
 pub enum KeySource {
@@ -159,7 +184,7 @@ impl RsaPrivateKey {
                     Some(dir) if path.is_relative() => dir.join(path),
                     _ => path.clone(),
                 };
-                std::fs::read_to_string(&full)
+                read_secret_file(&full)
                     .map(SecretString::new)
                     .map_err(|e| KeyError::Unreadable {
                         path: full,
@@ -325,6 +350,13 @@ mod tests {
                 .code(),
             "key.unparsable"
         );
+    }
+
+    #[test]
+    fn refuses_key_files_that_are_too_large_instead_of_reading_forever() {
+        let e = RsaPrivateKey::load(&KeySource::File("/dev/zero".into()), "k", None).unwrap_err();
+        assert_eq!(e.code(), "key.unreadable");
+        assert!(e.to_string().contains("larger than 65536 bytes"), "{e}");
     }
 
     #[test]

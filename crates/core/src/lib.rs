@@ -52,7 +52,9 @@ pub use environment::{
     INTEGRATION_IDENTITY_ISSUER, INTEGRATION_ISSUER, PRODUCTION_DID_URL,
     PRODUCTION_IDENTITY_ISSUER, PRODUCTION_ISSUER, did_web_for, is_loopback,
 };
-pub use key::{KeyError, KeySource, MIN_RSA_BITS, RsaPrivateKey};
+pub use key::{
+    KeyError, KeySource, MAX_SECRET_FILE_BYTES, MIN_RSA_BITS, RsaPrivateKey, read_secret_file,
+};
 pub use replay::{InMemoryReplayStore, ReplayCheck, ReplayStore, ReplayStoreError};
 pub use secret::{SecretBytes, SecretString, constant_time_eq};
 pub use sector::{sector_host, service_sector_host};
