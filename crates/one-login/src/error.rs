@@ -186,6 +186,9 @@ pub enum SignInError {
     /// The `login_hint` is longer than One Login accepts.
     #[error("login_hint is {0} characters; One Login accepts at most 256")]
     LoginHintTooLong(usize),
+    /// A part of the flow this build was compiled without (a cargo feature of `govuk-one-login`).
+    #[error("this build of govuk-one-login has the `{0}` feature turned off")]
+    FeatureDisabled(&'static str),
     /// `login_hint` or re-authentication without request objects.
     #[error(
         "{0} can only be sent inside a signed request object; set request_objects = true for this service"
@@ -272,6 +275,7 @@ impl SignInError {
             Self::IdentityNotConfigured(_) => "sign_in.identity_not_configured",
             Self::UnregisteredRedirectUri(_) => "sign_in.unregistered_redirect_uri",
             Self::LoginHintTooLong(_) => "sign_in.login_hint_too_long",
+            Self::FeatureDisabled(_) => "sign_in.feature_disabled",
             Self::NeedsRequestObjects(_) => "sign_in.needs_request_objects",
             Self::UrlTooLong { .. } => "sign_in.url_too_long",
             Self::Discovery(e) => e.code(),
@@ -376,6 +380,16 @@ pub enum SetupError {
     /// The reqwest client could not be built.
     #[error("the HTTP client could not be built: {0}")]
     Http(String),
+    /// A service needs a cargo feature this build was compiled without.
+    #[error(
+        "service `{service}` needs the `{feature}` feature of govuk-one-login, which this build turns off"
+    )]
+    FeatureDisabled {
+        /// The service.
+        service: String,
+        /// The feature.
+        feature: &'static str,
+    },
     /// A service's signing key could not be loaded into the signer.
     #[error("service `{service}`: {source}")]
     Signer {
@@ -393,6 +407,7 @@ impl SetupError {
         match self {
             Self::NoTransport => "setup.no_transport",
             Self::Http(_) => "setup.http",
+            Self::FeatureDisabled { .. } => "setup.feature_disabled",
             Self::Signer { .. } => "setup.signer",
         }
     }

@@ -68,6 +68,8 @@ impl fmt::Debug for SignInOptions {
 /// Who must sign in again, from their current [`SignedIn`](crate::SignedIn).
 #[derive(Clone)]
 pub struct Reauthenticate {
+    // Sent as `id_token_hint` inside a request object.
+    #[cfg_attr(not(feature = "request-objects"), allow(dead_code))]
     pub(crate) id_token: String,
     pub(crate) sub: String,
     pub(crate) auth_time: Option<i64>,

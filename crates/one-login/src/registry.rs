@@ -173,6 +173,7 @@ impl OneLoginBuilder {
         let mut services = BTreeMap::new();
         let mut order = Vec::new();
         for svc in self.services.iter() {
+            check_features(svc)?;
             let signer = match svc.client_auth() {
                 ClientAuth::PrivateKeyJwt { key, alg } => Some(
                     ClientSigner::new(key, *alg, svc.client_id()).map_err(|source| {
@@ -209,4 +210,19 @@ fn default_transport() -> Result<Arc<dyn HttpTransport>, SetupError> {
 #[cfg(not(feature = "reqwest"))]
 fn default_transport() -> Result<Arc<dyn HttpTransport>, SetupError> {
     Err(SetupError::NoTransport)
+}
+
+/// Refuses, at start-up, a service that needs a part of the flow this build leaves out.
+fn check_features(svc: &govuk_one_login_core::ServiceConfig) -> Result<(), SetupError> {
+    let missing = |feature: &'static str| SetupError::FeatureDisabled {
+        service: svc.name().to_string(),
+        feature,
+    };
+    if cfg!(not(feature = "identity")) && svc.identity_vtr().is_some() {
+        return Err(missing("identity"));
+    }
+    if cfg!(not(feature = "request-objects")) && svc.request_objects() {
+        return Err(missing("request-objects"));
+    }
+    Ok(())
 }

@@ -10,10 +10,11 @@ use govuk_one_login_core::{
 };
 use govuk_one_login_discovery::{DiscoveryError, ProviderCache};
 use govuk_one_login_verify::{
-    ClientSigner, DEFAULT_MAX_TOKEN_BYTES, DidDocument, IdTokenExpectations, IdentityExpectations,
-    KeySet, LogoutExpectations, UserInfo, VerifiedIdToken, VerifyError, token_kid,
-    verify_core_identity, verify_id_token, verify_logout_token,
+    ClientSigner, DEFAULT_MAX_TOKEN_BYTES, IdTokenExpectations, KeySet, LogoutExpectations,
+    UserInfo, VerifiedIdToken, VerifyError, token_kid, verify_id_token, verify_logout_token,
 };
+#[cfg(feature = "identity")]
+use govuk_one_login_verify::{DidDocument, IdentityExpectations, verify_core_identity};
 use serde_json::{Map, Value};
 use tracing::Instrument as _;
 
@@ -160,6 +161,10 @@ impl RelyingParty {
     async fn start_inner(&self, options: SignInOptions) -> Result<SignInStart, SignInError> {
         let svc = &self.inner.service;
         let metadata = self.inner.deps.provider.metadata().await?;
+        #[cfg(not(feature = "identity"))]
+        if options.identity {
+            return Err(SignInError::FeatureDisabled("identity"));
+        }
         let vtr = if options.identity {
             svc.identity_vtr()
                 .ok_or_else(|| SignInError::IdentityNotConfigured(svc.name().to_string()))?
@@ -180,8 +185,8 @@ impl RelyingParty {
                 return Err(SignInError::LoginHintTooLong(length));
             }
         }
-        let redirect_uri = match options.redirect_uri {
-            Some(u) if svc.has_redirect_uri(&u) => u,
+        let redirect_uri = match &options.redirect_uri {
+            Some(u) if svc.has_redirect_uri(u) => u.clone(),
             Some(u) => return Err(SignInError::UnregisteredRedirectUri(u.to_string())),
             None => svc.default_redirect_uri().clone(),
         };
@@ -200,6 +205,7 @@ impl RelyingParty {
         let max_age = options.max_age.or(svc.max_age());
         let ui_locales = options
             .ui_locales
+            .clone()
             .unwrap_or_else(|| svc.ui_locales().to_vec());
         let prompt = match (&options.reauthenticate, options.prompt) {
             (Some(_), _) => Some("login"),
@@ -207,6 +213,8 @@ impl RelyingParty {
         };
 
         let scope = Scope::join(svc.scopes());
+        // `scope` is needed again for a request object's query.
+        #[cfg_attr(not(feature = "request-objects"), allow(clippy::redundant_clone))]
         let mut params: Vec<(&'static str, String)> = vec![
             ("response_type", "code".into()),
             ("scope", scope.clone()),
@@ -242,26 +250,10 @@ impl RelyingParty {
 
         let mut url = metadata.authorization_endpoint().clone();
         if svc.request_objects() {
-            let signer = self.signer()?;
-            let mut object = Map::new();
-            for (k, v) in &params {
-                object.insert((*k).to_owned(), Value::String(v.clone()));
-            }
-            if let Some(m) = max_age {
-                object.insert("max_age".into(), Value::from(m));
-            }
-            if let Some(hint) = &options.login_hint {
-                object.insert("login_hint".into(), Value::String(hint.clone()));
-            }
-            if let Some(r) = &options.reauthenticate {
-                object.insert("id_token_hint".into(), Value::String(r.id_token.clone()));
-            }
-            let jwt = signer.request_object(url.as_str(), object, self.now())?;
-            url.query_pairs_mut()
-                .append_pair("response_type", "code")
-                .append_pair("scope", &scope)
-                .append_pair("client_id", svc.client_id().as_str())
-                .append_pair("request", &jwt);
+            #[cfg(not(feature = "request-objects"))]
+            return Err(SignInError::FeatureDisabled("request-objects"));
+            #[cfg(feature = "request-objects")]
+            self.add_request_object(&mut url, &params, max_age, &options, &scope)?;
         } else {
             let mut q = url.query_pairs_mut();
             for (k, v) in &params {
@@ -290,6 +282,41 @@ impl RelyingParty {
             reauth_auth_time: options.reauthenticate.as_ref().and_then(|r| r.auth_time),
         };
         Ok(SignInStart { url, pending })
+    }
+
+    /// Puts the parameters in a signed request object (JAR), leaving only `response_type`, `scope`,
+    /// `client_id` and `request` in the query, as One Login requires.
+    #[cfg(feature = "request-objects")]
+    fn add_request_object(
+        &self,
+        url: &mut Url,
+        params: &[(&'static str, String)],
+        max_age: Option<u64>,
+        options: &SignInOptions,
+        scope: &str,
+    ) -> Result<(), SignInError> {
+        let svc = &self.inner.service;
+        let signer = self.signer()?;
+        let mut object = Map::new();
+        for (k, v) in params {
+            object.insert((*k).to_owned(), Value::String(v.clone()));
+        }
+        if let Some(m) = max_age {
+            object.insert("max_age".into(), Value::from(m));
+        }
+        if let Some(hint) = &options.login_hint {
+            object.insert("login_hint".into(), Value::String(hint.clone()));
+        }
+        if let Some(r) = &options.reauthenticate {
+            object.insert("id_token_hint".into(), Value::String(r.id_token.clone()));
+        }
+        let jwt = signer.request_object(url.as_str(), object, self.now())?;
+        url.query_pairs_mut()
+            .append_pair("response_type", "code")
+            .append_pair("scope", scope)
+            .append_pair("client_id", svc.client_id().as_str())
+            .append_pair("request", &jwt);
+        Ok(())
     }
 
     fn signer(&self) -> Result<&ClientSigner, SignInError> {
@@ -419,26 +446,14 @@ impl RelyingParty {
             return Err(SignInError::UserInfoSubjectMismatch);
         }
 
-        let identity = match (pending.vtr.identity(), &userinfo.core_identity_jwt) {
-            (Some(level), Some(jwt)) if pending.vtr.requests_identity() => {
-                let kid = token_kid(jwt, DEFAULT_MAX_TOKEN_BYTES).map_err(SignInError::Identity)?;
-                // Without a kid the verifier refuses the token; it still needs a document to say so.
-                let did = self.did_for(kid.as_deref()).await?;
-                let trustmark = metadata.trustmark().map(Url::as_str);
-                let mut expect = IdentityExpectations::new(
-                    env.identity_issuer().as_str(),
-                    env.did_controller(),
-                    svc.client_id().as_str(),
-                    id.sub(),
-                    self.now(),
-                );
-                expect.vot = level;
-                expect.trustmark = trustmark;
-                expect.leeway = svc.clock_leeway();
-                Some(verify_core_identity(jwt, &did, &expect).map_err(SignInError::Identity)?)
-            }
-            _ => None,
-        };
+        let identity = self
+            .verify_identity(
+                &metadata,
+                &pending,
+                &id,
+                userinfo.core_identity_jwt.as_deref(),
+            )
+            .await?;
         let requested = pending.vtr.requests_identity();
         let UserInfo {
             email,
@@ -475,6 +490,54 @@ impl RelyingParty {
             return_codes: if requested { return_codes } else { Vec::new() },
             id_token: SecretString::new(id.raw()),
         })
+    }
+
+    /// Verifies the core identity JWT when identity was requested and One Login sent one.
+    #[cfg(feature = "identity")]
+    async fn verify_identity(
+        &self,
+        metadata: &govuk_one_login_discovery::ProviderMetadata,
+        pending: &PendingSignIn,
+        id: &VerifiedIdToken,
+        jwt: Option<&str>,
+    ) -> Result<Option<govuk_one_login_verify::VerifiedCoreIdentity>, SignInError> {
+        let (Some(level), Some(jwt)) = (pending.vtr.identity(), jwt) else {
+            return Ok(None);
+        };
+        if !pending.vtr.requests_identity() {
+            return Ok(None);
+        }
+        let svc = &self.inner.service;
+        let env = &self.inner.deps.environment;
+        let kid = token_kid(jwt, DEFAULT_MAX_TOKEN_BYTES).map_err(SignInError::Identity)?;
+        // Without a kid the verifier refuses the token; it still needs a document to say so.
+        let did = self.did_for(kid.as_deref()).await?;
+        let mut expect = IdentityExpectations::new(
+            env.identity_issuer().as_str(),
+            env.did_controller(),
+            svc.client_id().as_str(),
+            id.sub(),
+            self.now(),
+        );
+        expect.vot = level;
+        expect.trustmark = metadata.trustmark().map(Url::as_str);
+        expect.leeway = svc.clock_leeway();
+        verify_core_identity(jwt, &did, &expect)
+            .map(Some)
+            .map_err(SignInError::Identity)
+    }
+
+    /// Without the `identity` feature no identity is ever requested, so none is verified.
+    #[cfg(not(feature = "identity"))]
+    #[allow(clippy::unused_async)] // Same signature as the feature's version.
+    async fn verify_identity(
+        &self,
+        _metadata: &govuk_one_login_discovery::ProviderMetadata,
+        _pending: &PendingSignIn,
+        _id: &VerifiedIdToken,
+        _jwt: Option<&str>,
+    ) -> Result<Option<govuk_one_login_verify::VerifiedCoreIdentity>, SignInError> {
+        Ok(None)
     }
 
     async fn exchange_code(
@@ -724,6 +787,7 @@ impl RelyingParty {
     }
 
     /// The DID document for a core identity JWT's `kid`, with the same rule.
+    #[cfg(feature = "identity")]
     async fn did_for(&self, kid: Option<&str>) -> Result<Arc<DidDocument>, DiscoveryError> {
         let provider = &self.inner.deps.provider;
         match kid {
