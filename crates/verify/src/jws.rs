@@ -241,27 +241,10 @@ impl Compact<'_> {
         if self.algorithm == KeyAlgorithm::ES256 && signature.len() != 64 {
             return Err(VerifyError::SignatureInvalid);
         }
-        crate::ensure_crypto_provider();
-        match jsonwebtoken::crypto::verify(
-            self.signature_b64,
-            self.signing_input.as_bytes(),
-            key.decoding_key(),
-            self.algorithm.jwt_algorithm(),
-        ) {
-            Ok(true) => {}
-            Ok(false) => return Err(VerifyError::SignatureInvalid),
-            Err(e) => {
-                return Err(match e.kind() {
-                    jsonwebtoken::errors::ErrorKind::Base64(_)
-                    | jsonwebtoken::errors::ErrorKind::InvalidSignature
-                    | jsonwebtoken::errors::ErrorKind::InvalidEcdsaKey
-                    | jsonwebtoken::errors::ErrorKind::InvalidRsaKey(_) => {
-                        VerifyError::SignatureInvalid
-                    }
-                    _ => VerifyError::Crypto,
-                });
-            }
-        }
+        // The key was parsed once, when the JWKS was; aws-lc only checks the signature here.
+        key.parsed_key()
+            .verify_sig(self.signing_input.as_bytes(), &signature)
+            .map_err(|_| VerifyError::SignatureInvalid)?;
         let payload = decode_segment(self.payload_b64, TokenPart::Payload)?;
         parse_json(&payload, TokenPart::Payload)
     }

@@ -3,9 +3,12 @@
 use std::collections::HashMap;
 use std::fmt;
 
+use aws_lc_rs::signature::{
+    ECDSA_P256_SHA256_FIXED, ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RSA_PSS_2048_8192_SHA256,
+    RsaPublicKeyComponents,
+};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{Algorithm, DecodingKey};
 use serde_json::{Map, Value};
 
 use crate::MAX_DOCUMENT_BYTES;
@@ -44,14 +47,6 @@ impl KeyAlgorithm {
             Self::PS256 => "PS256",
         }
     }
-
-    pub(crate) fn jwt_algorithm(self) -> Algorithm {
-        match self {
-            Self::ES256 => Algorithm::ES256,
-            Self::RS256 => Algorithm::RS256,
-            Self::PS256 => Algorithm::PS256,
-        }
-    }
 }
 
 impl fmt::Display for KeyAlgorithm {
@@ -84,8 +79,9 @@ enum KeyShape {
     Rsa { bits: usize },
 }
 
-/// A public key fit for verifying signatures, parsed and checked once (not per token): the
-/// jsonwebtoken `DecodingKey` plus the metadata a token header is checked against.
+/// A public key fit for verifying signatures, parsed and checked once (not per token): an
+/// aws-lc `ParsedPublicKey` bound to the key's one algorithm (so that no token pays for parsing
+/// the key again), plus the metadata a token header is checked against.
 ///
 /// Only EC P-256 keys (for ES256) and RSA keys of 2048 to 8192 bits (for RS256) exist; a JWK's
 /// `alg`, `use`, `key_ops` and `crv` are honoured, never ignored.
@@ -94,7 +90,7 @@ pub struct VerificationKey {
     kid: Option<String>,
     algorithm: KeyAlgorithm,
     shape: KeyShape,
-    key: DecodingKey,
+    key: ParsedPublicKey,
 }
 
 impl fmt::Debug for VerificationKey {
@@ -140,7 +136,8 @@ impl VerificationKey {
         }
     }
 
-    pub(crate) fn decoding_key(&self) -> &DecodingKey {
+    /// The parsed aws-lc key, bound to [`VerificationKey::algorithm`].
+    pub(crate) fn parsed_key(&self) -> &ParsedPublicKey {
         &self.key
     }
 
@@ -209,7 +206,7 @@ fn b64(value: Option<&str>, reason: &'static str) -> Result<Vec<u8>, &'static st
 
 fn parse_jwk(
     obj: &Map<String, Value>,
-) -> Result<(KeyAlgorithm, KeyShape, DecodingKey), &'static str> {
+) -> Result<(KeyAlgorithm, KeyShape, ParsedPublicKey), &'static str> {
     let kty = member_str(obj, "kty")?.ok_or("jwk.kty_missing")?;
     if let Some(usage) = member_str(obj, "use")?
         && usage != "sig"
@@ -247,16 +244,8 @@ fn parse_jwk(
             point.push(0x04);
             point.extend_from_slice(&x);
             point.extend_from_slice(&y);
-            aws_lc_rs::signature::ParsedPublicKey::new(
-                &aws_lc_rs::signature::ECDSA_P256_SHA256_FIXED,
-                &point,
-            )
-            .map_err(|_| "jwk.invalid_ec_point")?;
-            let key = DecodingKey::from_ec_components(
-                &URL_SAFE_NO_PAD.encode(&x),
-                &URL_SAFE_NO_PAD.encode(&y),
-            )
-            .map_err(|_| "jwk.bad_ec_coordinates")?;
+            let key = ParsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &point)
+                .map_err(|_| "jwk.invalid_ec_point")?;
             Ok((KeyAlgorithm::ES256, KeyShape::EcP256, key))
         }
         "RSA" => {
@@ -283,7 +272,13 @@ fn parse_jwk(
             if e.is_empty() || e.len() > 8 || !odd || e == [1] {
                 return Err("jwk.bad_rsa_exponent");
             }
-            let key = DecodingKey::from_rsa_raw_components(n, e);
+            let params = match algorithm {
+                KeyAlgorithm::PS256 => &RSA_PSS_2048_8192_SHA256,
+                KeyAlgorithm::RS256 | KeyAlgorithm::ES256 => &RSA_PKCS1_2048_8192_SHA256,
+            };
+            let key = RsaPublicKeyComponents { n, e }
+                .to_parsed_public_key(params)
+                .map_err(|_| "jwk.bad_rsa_parameters")?;
             Ok((algorithm, KeyShape::Rsa { bits }, key))
         }
         "oct" => Err("jwk.symmetric"),
