@@ -1050,6 +1050,11 @@ fn validate_service(
             "identity claims are listed but the service has no identity vector of trust, so One Login would never release them.".into(),
             "set identity_vtr = \"Cl.Cm.P2\", or remove claims.".into());
     }
+    // Identity is proven by the core identity JWT: without it an identity request could never
+    // return one, so an identity service always asks for it.
+    if wants_identity && !claims.contains(&ClaimName::CoreIdentityJwt) {
+        claims.insert(0, ClaimName::CoreIdentityJwt);
+    }
 
     // ID token algorithm
     let id_token_alg = match spec.id_token_signing_alg.as_deref() {

@@ -59,6 +59,7 @@ pub trait ReplayStore: Send + Sync + Debug {
 #[derive(Debug)]
 pub struct InMemoryReplayStore {
     capacity: usize,
+    evict_when_full: bool,
     inner: Mutex<Inner>,
 }
 
@@ -74,6 +75,19 @@ impl InMemoryReplayStore {
     pub fn new(capacity: usize) -> Self {
         Self {
             capacity,
+            evict_when_full: false,
+            inner: Mutex::new(Inner::default()),
+        }
+    }
+
+    /// A store holding at most `capacity` identifiers that, when full, forgets the one expiring
+    /// soonest to make room. For identifiers whose replay another check also stops (a used
+    /// `state`: its code is single-use at the provider), so that a flood of them cannot block
+    /// sign-ins.
+    pub fn evicting(capacity: usize) -> Self {
+        Self {
+            capacity,
+            evict_when_full: true,
             inner: Mutex::new(Inner::default()),
         }
     }
@@ -95,9 +109,14 @@ impl InMemoryReplayStore {
             return Ok(ReplayCheck::Replayed);
         }
         if inner.by_id.len() >= self.capacity {
-            return Err(ReplayStoreError::Full {
-                capacity: self.capacity,
-            });
+            if !self.evict_when_full || self.capacity == 0 {
+                return Err(ReplayStoreError::Full {
+                    capacity: self.capacity,
+                });
+            }
+            if let Some(((_, key), ())) = inner.by_expiry.pop_first() {
+                inner.by_id.remove(&key);
+            }
         }
         inner.by_id.insert(id.to_owned(), until);
         inner.by_expiry.insert((until, id.to_owned()), ());
@@ -154,6 +173,17 @@ mod tests {
         assert_eq!(run(&s, "a", 200, 150), Ok(ReplayCheck::Replayed));
         assert_eq!(run(&s, "a", 300, 200), Ok(ReplayCheck::Replayed));
         assert_eq!(run(&s, "a", 400, 201), Ok(ReplayCheck::Fresh));
+    }
+
+    #[test]
+    fn an_evicting_store_forgets_the_soonest_expiring_id_when_full() {
+        let s = InMemoryReplayStore::evicting(2);
+        assert_eq!(run(&s, "a", 150, 100), Ok(ReplayCheck::Fresh));
+        assert_eq!(run(&s, "b", 200, 100), Ok(ReplayCheck::Fresh));
+        assert_eq!(run(&s, "c", 300, 100), Ok(ReplayCheck::Fresh));
+        assert_eq!(s.len(), 2);
+        assert_eq!(run(&s, "b", 200, 100), Ok(ReplayCheck::Replayed));
+        assert_eq!(run(&s, "c", 300, 100), Ok(ReplayCheck::Replayed));
     }
 
     #[test]

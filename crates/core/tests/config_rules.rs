@@ -4,8 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test helpers: a panic is a failed test.
 
 use govuk_one_login_core::{
-    ClientAuth, ConfigError, ProblemKind, ProviderSpec, SecretString, ServiceSpec, ServicesFile,
-    TokenAuthSpec,
+    ClaimName, ClientAuth, ConfigError, ProblemKind, ProviderSpec, SecretString, ServiceSpec,
+    ServicesFile, TokenAuthSpec,
 };
 
 const RSA_2048: &str = include_str!("../testdata/rsa-2048-pkcs1.pem");
@@ -374,6 +374,16 @@ fn every_service_rule_is_refused_with_field_message_and_fix() {
             "{what}"
         );
     }
+}
+
+#[test]
+fn an_identity_service_always_asks_for_the_core_identity_jwt() {
+    let mut s = service("licences", "client-1");
+    s.identity_vtr = Some("Cl.Cm.P2".into());
+    s.claims = vec!["returnCode".into()];
+    let services = file(vec![s]).validate().unwrap();
+    let claims = services.get("licences").unwrap().claims().to_vec();
+    assert_eq!(claims, [ClaimName::CoreIdentityJwt, ClaimName::ReturnCode]);
 }
 
 #[test]

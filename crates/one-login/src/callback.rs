@@ -26,9 +26,9 @@ pub(crate) fn parse(query: &str) -> Result<Callback, SignInError> {
     let mut seen: Vec<String> = Vec::new();
     for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
         if seen.iter().any(|s| *s == name) {
-            return Err(SignInError::DuplicateParameter(
-                name.chars().take(32).collect(),
-            ));
+            return Err(SignInError::DuplicateParameter(crate::rp::printable(
+                &name, 32,
+            )));
         }
         seen.push(name.to_string());
         let slot = match name.as_ref() {

@@ -47,7 +47,7 @@ impl AuthorizeErrorCode {
             "unmet_authentication_requirements" => Self::UnmetAuthenticationRequirements,
             "request_uri_not_supported" => Self::RequestUriNotSupported,
             "server_error" => Self::ServerError,
-            other => Self::Other(other.chars().take(64).collect()),
+            other => Self::Other(crate::rp::printable(other, 64)),
         }
     }
 
@@ -302,6 +302,9 @@ pub enum SignOutError {
     /// The post-logout redirect URI is not one of the service's registered ones.
     #[error("`{0}` is not one of this service's post_logout_redirect_uris")]
     UnregisteredRedirect(String),
+    /// A post-logout redirect URI without an `id_token_hint`, which One Login would ignore.
+    #[error("a post_logout_redirect_uri needs the id_token_hint, or One Login ignores it")]
+    RedirectNeedsHint,
     /// The provider advertises no end-session endpoint.
     #[error("the provider's metadata has no end_session_endpoint")]
     NoEndSessionEndpoint,
@@ -325,6 +328,7 @@ impl SignOutError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::UnregisteredRedirect(_) => "sign_out.unregistered_redirect",
+            Self::RedirectNeedsHint => "sign_out.redirect_needs_hint",
             Self::NoEndSessionEndpoint => "sign_out.no_end_session_endpoint",
             Self::UrlTooLong { .. } => "sign_out.url_too_long",
             Self::Discovery(e) => e.code(),

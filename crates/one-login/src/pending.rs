@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 pub enum Prompt {
     /// `login`: make the person sign in again.
     Login,
-    /// `none`.
+    /// `none`. One Login parses it but gives it no special behaviour: it is not a silent session
+    /// check, and the person may see a sign-in page.
     None,
 }
 
@@ -76,6 +77,15 @@ pub struct Reauthenticate {
 }
 
 impl Reauthenticate {
+    /// The person of a [`SignedIn`](crate::SignedIn): their ID token, subject and `auth_time`.
+    pub fn from_signed_in(signed_in: &crate::SignedIn) -> Self {
+        Self::new(
+            signed_in.id_token().expose_secret(),
+            signed_in.sub(),
+            signed_in.auth_time(),
+        )
+    }
+
     /// From the signed-in person's ID token, subject and `auth_time`.
     pub fn new(
         id_token: impl Into<String>,
@@ -96,14 +106,23 @@ impl fmt::Debug for Reauthenticate {
     }
 }
 
-/// Where to send the person, and what to keep until they come back.
-#[derive(Debug)]
+/// Where to send the person, and what to keep until they come back. `Debug` leaves the URL's
+/// query out: with request objects it carries `login_hint` and `id_token_hint`. Never log the URL.
 pub struct SignInStart {
     /// The authorization URL: redirect the browser here.
     pub url: Url,
     /// Keep this in the person's session (server-side, or sealed) and hand it to
     /// [`RelyingParty::finish_sign_in`](crate::RelyingParty::finish_sign_in).
     pub pending: PendingSignIn,
+}
+
+impl fmt::Debug for SignInStart {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignInStart")
+            .field("url", &govuk_one_login_core::redacted_url(&self.url))
+            .field("pending", &self.pending)
+            .finish()
+    }
 }
 
 /// A sign-in in flight: state, nonce, PKCE verifier and what was asked for. Serialisable, so that it

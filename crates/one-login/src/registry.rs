@@ -39,6 +39,7 @@ impl OneLogin {
             transport: None,
             clock: None,
             replay: None,
+            states: None,
             policy: CachePolicy::default(),
             registry: None,
             pending_ttl_secs: DEFAULT_PENDING_TTL_SECS,
@@ -74,6 +75,7 @@ pub struct OneLoginBuilder {
     transport: Option<Arc<dyn HttpTransport>>,
     clock: Option<SharedClock>,
     replay: Option<Arc<dyn ReplayStore>>,
+    states: Option<Arc<dyn ReplayStore>>,
     policy: CachePolicy,
     registry: Option<ProviderRegistry>,
     pending_ttl_secs: i64,
@@ -107,6 +109,16 @@ impl OneLoginBuilder {
     #[must_use]
     pub fn replay_store(mut self, store: Arc<dyn ReplayStore>) -> Self {
         self.replay = Some(store);
+        self
+    }
+
+    /// Where used `state` values are remembered (default: in memory, evicting the oldest when
+    /// full, 100,000 entries). Kept apart from the logout-token store so that a flood of sign-in
+    /// callbacks can never block back-channel logout. Share one store between instances behind a
+    /// load balancer to make "usable once" hold across them.
+    #[must_use]
+    pub fn state_store(mut self, store: Arc<dyn ReplayStore>) -> Self {
+        self.states = Some(store);
         self
     }
 
@@ -168,6 +180,9 @@ impl OneLoginBuilder {
             transport,
             clock,
             replay,
+            states: self
+                .states
+                .unwrap_or_else(|| Arc::new(InMemoryReplayStore::evicting(100_000))),
             pending_ttl_secs: self.pending_ttl_secs,
         };
         let mut services = BTreeMap::new();

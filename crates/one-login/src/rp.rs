@@ -47,6 +47,9 @@ pub(crate) struct Deps {
     pub(crate) transport: Arc<dyn HttpTransport>,
     pub(crate) clock: SharedClock,
     pub(crate) replay: Arc<dyn ReplayStore>,
+    /// Used states, kept apart from logout `jti`s so that a flood of states can never stop
+    /// back-channel logout (and evicting, so it can never stop sign-ins either).
+    pub(crate) states: Arc<dyn ReplayStore>,
     pub(crate) pending_ttl_secs: i64,
 }
 
@@ -387,7 +390,7 @@ impl RelyingParty {
         match self
             .inner
             .deps
-            .replay
+            .states
             .check_and_remember(&state_id, pending.created_at.saturating_add(ttl), now)
             .await?
         {
@@ -399,7 +402,7 @@ impl RelyingParty {
         {
             return Err(SignInError::IssuerMismatch {
                 expected: env.issuer().to_string(),
-                actual: iss.chars().take(200).collect(),
+                actual: printable(iss, 200),
             });
         }
         if let Some(error) = &cb.error {
@@ -408,10 +411,7 @@ impl RelyingParty {
             }
             return Err(SignInError::Provider {
                 error: AuthorizeErrorCode::parse(error),
-                description: cb
-                    .error_description
-                    .as_ref()
-                    .map(|d| d.chars().take(300).collect()),
+                description: cb.error_description.as_ref().map(|d| printable(d, 300)),
             });
         }
         let code = cb
@@ -430,14 +430,21 @@ impl RelyingParty {
             if id.sub() != expected_sub {
                 return Err(SignInError::Reauthentication("returned a different person"));
             }
-            if let (Some(before), Some(after)) = (pending.reauth_auth_time, id.auth_time()) {
-                if after <= before {
-                    return Err(SignInError::Reauthentication(
-                        "did not authenticate the person again",
-                    ));
-                }
-            } else if id.auth_time().is_none() {
+            // The person must have authenticated again: after this sign-in started (within the
+            // leeway) and after the authentication being replaced.
+            let leeway = i64::try_from(self.inner.service.clock_leeway().as_secs()).unwrap_or(0);
+            let Some(after) = id.auth_time() else {
                 return Err(SignInError::Reauthentication("returned no auth_time"));
+            };
+            let started = pending.created_at.saturating_sub(leeway);
+            if after < started
+                || pending
+                    .reauth_auth_time
+                    .is_some_and(|before| after <= before)
+            {
+                return Err(SignInError::Reauthentication(
+                    "did not authenticate the person again",
+                ));
             }
         }
 
@@ -455,6 +462,7 @@ impl RelyingParty {
             )
             .await?;
         let requested = pending.vtr.requests_identity();
+        let proven = identity.is_some();
         let UserInfo {
             email,
             email_verified,
@@ -480,13 +488,10 @@ impl RelyingParty {
             sid: id.sid().map(str::to_owned),
             auth_time: id.auth_time(),
             identity,
-            addresses: if requested { addresses } else { Vec::new() },
-            passports: if requested { passports } else { Vec::new() },
-            driving_permits: if requested {
-                driving_permits
-            } else {
-                Vec::new()
-            },
+            // Identity documents only alongside a verified core identity.
+            addresses: if proven { addresses } else { Vec::new() },
+            passports: if proven { passports } else { Vec::new() },
+            driving_permits: if proven { driving_permits } else { Vec::new() },
             return_codes: if requested { return_codes } else { Vec::new() },
             id_token: SecretString::new(id.raw()),
         })
@@ -587,7 +592,7 @@ impl RelyingParty {
                 body.as_ref()
                     .and_then(|b| b.get(name))
                     .and_then(Value::as_str)
-                    .map(|s| s.chars().take(300).collect::<String>())
+                    .map(|s| printable(s, 300))
             };
             return Err(SignInError::TokenEndpoint {
                 status: response.status,
@@ -650,7 +655,7 @@ impl RelyingParty {
                 status: response.status,
                 challenge: response
                     .header("www-authenticate")
-                    .map(|c| c.chars().take(300).collect()),
+                    .map(|c| printable(c, 300)),
             });
         }
         UserInfo::from_json(&response.body).map_err(SignInError::UserInfo)
@@ -675,6 +680,11 @@ impl RelyingParty {
                 && !svc.post_logout_redirect_uris().iter().any(|u| u == uri)
             {
                 return Err(SignOutError::UnregisteredRedirect(uri.to_string()));
+            }
+            // One Login honours the redirect only with an id_token_hint; without one the person
+            // would silently stay on One Login's signed-out page.
+            if post_logout_redirect_uri.is_some() && id_token_hint.is_none() {
+                return Err(SignOutError::RedirectNeedsHint);
             }
             let metadata = self.inner.deps.provider.metadata().await?;
             let mut url = metadata
@@ -803,6 +813,15 @@ impl RelyingParty {
     pub fn identity_claims(&self) -> &[ClaimName] {
         self.inner.service.claims()
     }
+}
+
+/// Text from the provider or the callback, made safe to put in an error message and a log line:
+/// at most `max` characters, control characters (newlines included) replaced.
+pub(crate) fn printable(text: &str, max: usize) -> String {
+    text.chars()
+        .take(max)
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect()
 }
 
 /// The HTTP answer Back-Channel Logout 1.0 §2.8 requires: 200 when the token was accepted (or had

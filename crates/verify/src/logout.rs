@@ -59,6 +59,8 @@ pub struct VerifiedLogoutToken {
     jti: String,
     iat: i64,
     exp: i64,
+    /// The leeway the token was accepted with: it stays acceptable until `exp + leeway`.
+    leeway: i64,
 }
 
 impl fmt::Debug for VerifiedLogoutToken {
@@ -105,9 +107,13 @@ impl VerifiedLogoutToken {
         format!("logout-jti {} {}", self.issuer, self.jti)
     }
 
-    /// Until when the `jti` must be remembered: the later of `exp` and `now`, plus three minutes.
+    /// Until when the `jti` must be remembered: the later of `exp` and `now`, plus the leeway the
+    /// token was accepted with (it stays acceptable that long), plus three minutes.
     pub fn remember_until(&self, now: i64) -> i64 {
-        self.exp.max(now).saturating_add(LOGOUT_REPLAY_WINDOW_SECS)
+        self.exp
+            .max(now)
+            .saturating_add(self.leeway)
+            .saturating_add(LOGOUT_REPLAY_WINDOW_SECS)
     }
 
     /// Records the `jti` in `store` and refuses a token seen before.
@@ -210,5 +216,6 @@ pub fn verify_logout_token(
         jti: jti.to_owned(),
         iat: times.iat,
         exp: times.exp,
+        leeway: i64::try_from(expect.leeway.as_secs()).unwrap_or(i64::MAX),
     })
 }

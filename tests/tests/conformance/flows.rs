@@ -351,3 +351,88 @@ async fn a_login_hint_over_256_characters_is_refused() {
     let err = h.rp("jar").start_sign_in(options).await.unwrap_err();
     assert_eq!(err.code(), "sign_in.login_hint_too_long");
 }
+
+#[tokio::test]
+async fn re_authentication_refuses_an_auth_time_from_before_the_request() {
+    use base64::Engine as _;
+    let mut spec = auth_service("jar", "client-jar");
+    spec.request_objects = Some(true);
+    let h = Harness::start(vec![spec]).await;
+    let first = h.sign_in("jar", SignInOptions::default()).await.unwrap();
+    // The caller does not know the earlier auth_time: freshness is still required.
+    let reauth =
+        govuk_one_login::Reauthenticate::new(first.id_token().expose_secret(), first.sub(), None);
+    let options = SignInOptions {
+        reauthenticate: Some(reauth),
+        ..SignInOptions::default()
+    };
+    let start = h.rp("jar").start_sign_in(options).await.unwrap();
+    let request = start
+        .url
+        .query_pairs()
+        .find(|(k, _)| k == "request")
+        .unwrap()
+        .1
+        .into_owned();
+    let payload = request.split('.').nth(1).unwrap();
+    let object: serde_json::Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap();
+    // The provider silently reuses its session: the same person, authenticated an hour ago.
+    let mut claims = h
+        .provider
+        .id_token_claims(h.rp("jar").service(), object["nonce"].as_str().unwrap());
+    claims["auth_time"] = serde_json::json!(start.pending.created_at() - 3600);
+    let token = h.provider.mint_id_token(
+        claims,
+        serde_json::json!({}),
+        govuk_one_login_testkit::MockKey::IdTokenEs256,
+    );
+    h.provider
+        .set_faults(govuk_one_login_testkit::Faults::id_token_override(token));
+    let location = h.provider.authorize(&start.url).await.unwrap();
+    let err = h
+        .rp("jar")
+        .finish_sign_in(location.query().unwrap(), start.pending)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "sign_in.reauthentication");
+    assert_eq!(
+        h.calls_to("/userinfo"),
+        1,
+        "no userinfo call after the refused re-authentication"
+    );
+}
+
+#[tokio::test]
+async fn a_post_logout_redirect_without_an_id_token_hint_is_refused() {
+    let h = Harness::standard().await;
+    let rp = h.rp("auth");
+    let target = rp.service().post_logout_redirect_uris()[0].clone();
+    let err = rp
+        .sign_out_url(None, Some(&target), None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "sign_out.redirect_needs_hint");
+}
+
+#[tokio::test]
+async fn an_identity_sign_in_without_a_core_identity_returns_no_identity_documents() {
+    let h = Harness::standard().await;
+    let mut user = h.provider.user();
+    user.identity = None;
+    user.return_codes = vec!["X".into()];
+    h.provider.set_user(user);
+    let options = SignInOptions {
+        identity: true,
+        ..SignInOptions::default()
+    };
+    let signed_in = h.sign_in("identity", options).await.unwrap();
+    assert!(signed_in.identity().is_none());
+    assert!(signed_in.addresses().is_empty());
+    assert!(signed_in.passports().is_empty());
+    assert_eq!(signed_in.return_codes().len(), 1);
+}
