@@ -253,8 +253,10 @@ async fn times_out_with_a_typed_error() {
 #[tokio::test]
 async fn retries_a_get_after_a_timeout() {
     let server = MockServer::start().await;
+    // The retry must complete within the timeout even on a loaded CI machine: a 1 s timeout
+    // against a 4 s first answer leaves room for both.
     Mock::given(path("/slow"))
-        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_millis(400)))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(4)))
         .up_to_n_times(1)
         .mount(&server)
         .await;
@@ -263,7 +265,7 @@ async fn retries_a_get_after_a_timeout() {
         .mount(&server)
         .await;
     let config = HttpConfig {
-        timeout: Duration::from_millis(100),
+        timeout: Duration::from_secs(1),
         ..fast_config()
     };
     let response = ReqwestTransport::new(config)
