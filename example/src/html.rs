@@ -68,7 +68,7 @@ pub(crate) fn home<'a>(
     }
     match person {
         Some(p) => body.push_str(&person_section(p)),
-        None => body.push_str("<p id=\"signed-out\">Nobody is signed in in this browser.</p>"),
+        None => body.push_str("<p id=\"signed-out\">Nobody is signed in from this browser.</p>"),
     }
     let _ = write!(
         body,
