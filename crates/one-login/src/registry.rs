@@ -130,6 +130,11 @@ impl OneLoginBuilder {
     }
 
     /// Share provider caches with other `OneLogin` values (e.g. several services files).
+    ///
+    /// A cache is created by the first builder that asks for its issuer, with that builder's
+    /// transport, clock, cache policy and User-Agent; later builders reuse it as it is (their own
+    /// transport still carries their token and userinfo calls). Give builders that share a
+    /// registry the same settings.
     #[must_use]
     pub fn provider_registry(mut self, registry: ProviderRegistry) -> Self {
         self.registry = Some(registry);
