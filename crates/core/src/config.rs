@@ -16,7 +16,7 @@ use url::Url;
 use crate::environment::{Environment, EnvironmentError, is_loopback};
 use crate::key::{KeySource, RsaPrivateKey};
 use crate::secret::SecretString;
-use crate::sector::{sector_host, service_sector_host};
+use crate::sector::{sector_host, service_sector_host, written_host};
 use crate::types::{
     ClaimName, ClientAssertionAlgorithm, ClientId, IdTokenAlgorithm, Scope, ServiceName, UiLocale,
 };
@@ -1404,18 +1404,6 @@ fn validate_token_auth(
             None
         }
     }
-}
-
-/// The host of a URL exactly as written (without user info or port), for canonical-form checks.
-fn written_host(raw: &str) -> Option<&str> {
-    let rest = raw.split_once("://")?.1;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    if host_port.starts_with('[') {
-        // An IPv6 literal keeps its brackets, as `Url::host_str` writes it.
-        return host_port.find(']').map(|end| &host_port[..=end]);
-    }
-    Some(host_port.split(':').next().unwrap_or(host_port))
 }
 
 fn redact_userinfo(raw: &str) -> String {

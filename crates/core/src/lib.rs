@@ -57,7 +57,7 @@ pub use key::{
 };
 pub use replay::{InMemoryReplayStore, ReplayCheck, ReplayStore, ReplayStoreError};
 pub use secret::{SecretBytes, SecretString, constant_time_eq};
-pub use sector::{sector_host, service_sector_host};
+pub use sector::{sector_host, service_sector_host, written_host};
 pub use transport::{
     BoxFuture, DEFAULT_USER_AGENT, HttpRequest, HttpResponse, HttpTransport, Method,
     TransportError, redacted_url, user_agent,

@@ -35,6 +35,24 @@ pub fn service_sector_host(
     }
 }
 
+/// The host exactly as written in an absolute URL's text (no normalisation, without user info
+/// or port; an IPv6 literal keeps its brackets, as `Url::host_str` writes it), if it can be found.
+/// One Login hashes the host as registered, so a host written differently from its canonical
+/// form gives different pairwise subjects.
+pub fn written_host(value: &str) -> Option<&str> {
+    let value = value.trim_matches(|c: char| c <= ' ');
+    let (_, rest) = value.split_once(':')?;
+    let rest = rest.trim_start_matches(['/', '\\']);
+    let end = rest.find(['/', '\\', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if host_port.starts_with('[') {
+        let close = host_port.find(']')?;
+        return host_port.get(..=close);
+    }
+    Some(host_port.split_once(':').map_or(host_port, |(h, _)| h))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,6 +75,21 @@ mod tests {
             ("http://127.0.0.1:8080/cb", "127.0.0.1"),
         ] {
             assert_eq!(host(input).as_deref(), Some(expected), "{input}");
+        }
+    }
+
+    #[test]
+    fn finds_the_host_as_written() {
+        for (input, expected) in [
+            ("https://Dept.gov.uk", Some("Dept.gov.uk")),
+            ("https://u:p@Dept.gov.uk:8443/x", Some("Dept.gov.uk")),
+            ("https:dept.gov.uk", Some("dept.gov.uk")),
+            ("  https://dept.gov.uk?q#f", Some("dept.gov.uk")),
+            ("https://[::1]:443/", Some("[::1]")),
+            ("https://[::1", None),
+            ("no-colon", None),
+        ] {
+            assert_eq!(written_host(input), expected, "{input}");
         }
     }
 

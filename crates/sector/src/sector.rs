@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use govuk_one_login_core::{ServiceConfig, Url, sector_host, service_sector_host};
+use govuk_one_login_core::{ServiceConfig, Url, sector_host, service_sector_host, written_host};
 
 use crate::subject::{pairwise_subject, wallet_subject_id};
 
@@ -240,21 +240,6 @@ pub fn check_sector_identifier_uri(value: &str) -> Result<Sector, SectorError> {
     Sector::from_uri(&url).ok_or_else(|| SectorError::EmptyHost { value: shown() })
 }
 
-/// The host as written in an absolute URL's text (no normalisation), if it can be found.
-fn written_host(value: &str) -> Option<&str> {
-    let value = value.trim_matches(|c: char| c <= ' ');
-    let (_, rest) = value.split_once(':')?;
-    let rest = rest.trim_start_matches(['/', '\\']);
-    let end = rest.find(['/', '\\', '?', '#']).unwrap_or(rest.len());
-    let authority = &rest[..end];
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    if host_port.starts_with('[') {
-        let close = host_port.find(']')?;
-        return host_port.get(..=close);
-    }
-    Some(host_port.split_once(':').map_or(host_port, |(h, _)| h))
-}
-
 /// The value with any `user:password@` part of its authority replaced, for error messages.
 fn redact_userinfo(value: &str) -> String {
     let Some((scheme, rest)) = value.split_once("://") else {
@@ -270,21 +255,6 @@ fn redact_userinfo(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn finds_the_host_as_written() {
-        for (input, expected) in [
-            ("https://Dept.gov.uk", Some("Dept.gov.uk")),
-            ("https://u:p@Dept.gov.uk:8443/x", Some("Dept.gov.uk")),
-            ("https:dept.gov.uk", Some("dept.gov.uk")),
-            ("  https://dept.gov.uk?q#f", Some("dept.gov.uk")),
-            ("https://[::1]:443/", Some("[::1]")),
-            ("https://[::1", None),
-            ("no-colon", None),
-        ] {
-            assert_eq!(written_host(input), expected, "{input}");
-        }
-    }
 
     #[test]
     fn redacts_credentials_in_shown_values() {
