@@ -110,15 +110,6 @@ impl RelyingParty {
         &self.inner.deps.provider
     }
 
-    fn span(&self, operation: &'static str) -> tracing::Span {
-        tracing::info_span!(
-            "one_login",
-            operation,
-            service = %self.inner.service.name(),
-            client_id = %self.inner.service.client_id(),
-        )
-    }
-
     fn now(&self) -> i64 {
         self.inner.deps.clock.now_unix()
     }
@@ -132,24 +123,30 @@ impl RelyingParty {
     ///
     /// # Errors
     /// [`SignInError`]: metadata unavailable, options the service cannot send (identity without an
-    /// identity vector is sent as plain sign-in is *not* done: it is an error), a URL over One
+    /// identity vector is an error, never silently downgraded to a plain sign-in), a URL over One
     /// Login's limit, or a signing failure.
     pub async fn start_sign_in(&self, options: SignInOptions) -> Result<SignInStart, SignInError> {
-        let result = self
-            .start_inner(options)
-            .instrument(self.span("start_sign_in"))
-            .await;
-        self.record(
+        self.observe(
             "start_sign_in",
-            result.as_ref().err().map(SignInError::code),
-        );
-        result
+            self.start_inner(options),
+            SignInError::code,
+        )
+        .await
     }
 
-    fn record(&self, operation: &'static str, failure: Option<&'static str>) {
+    /// Runs one operation in a span carrying the service's name and client id, and ends it with
+    /// one outcome event: `success`, or `failure` with the error's stable code.
+    async fn observe<T, E>(
+        &self,
+        operation: &'static str,
+        work: impl Future<Output = Result<T, E>>,
+        code: fn(&E) -> &'static str,
+    ) -> Result<T, E> {
         let service = self.inner.service.name().as_str();
         let client_id = self.inner.service.client_id().as_str();
-        match failure {
+        let span = tracing::info_span!("one_login", operation, service, client_id);
+        let result = work.instrument(span).await;
+        match result.as_ref().err().map(code) {
             None => tracing::info!(
                 target: "govuk_one_login::outcome",
                 operation, service, client_id, outcome = "success"
@@ -159,6 +156,7 @@ impl RelyingParty {
                 operation, service, client_id, outcome = "failure", code
             ),
         }
+        result
     }
 
     async fn start_inner(&self, options: SignInOptions) -> Result<SignInStart, SignInError> {
@@ -348,15 +346,12 @@ impl RelyingParty {
         callback_query: &str,
         pending: PendingSignIn,
     ) -> Result<SignedIn, SignInError> {
-        let result = self
-            .finish_inner(callback_query, pending)
-            .instrument(self.span("finish_sign_in"))
-            .await;
-        self.record(
+        self.observe(
             "finish_sign_in",
-            result.as_ref().err().map(SignInError::code),
-        );
-        result
+            self.finish_inner(callback_query, pending),
+            SignInError::code,
+        )
+        .await
     }
 
     async fn finish_inner(
@@ -674,7 +669,7 @@ impl RelyingParty {
         post_logout_redirect_uri: Option<&Url>,
         state: Option<&str>,
     ) -> Result<Url, SignOutError> {
-        let result = async {
+        let work = async {
             let svc = &self.inner.service;
             if let Some(uri) = post_logout_redirect_uri
                 && !svc.post_logout_redirect_uris().iter().any(|u| u == uri)
@@ -714,11 +709,8 @@ impl RelyingParty {
                 });
             }
             Ok(url)
-        }
-        .instrument(self.span("sign_out"))
-        .await;
-        self.record("sign_out", result.as_ref().err().map(SignOutError::code));
-        result
+        };
+        self.observe("sign_out", work, SignOutError::code).await
     }
 
     /// Handles a back-channel logout request: the POSTed form body (`logout_token=…`). On success,
@@ -732,15 +724,12 @@ impl RelyingParty {
         &self,
         form_body: &[u8],
     ) -> Result<LogoutNotice, BackChannelError> {
-        let result = self
-            .back_channel_inner(form_body)
-            .instrument(self.span("back_channel_logout"))
-            .await;
-        self.record(
+        self.observe(
             "back_channel_logout",
-            result.as_ref().err().map(BackChannelError::code),
-        );
-        result
+            self.back_channel_inner(form_body),
+            BackChannelError::code,
+        )
+        .await
     }
 
     async fn back_channel_inner(&self, body: &[u8]) -> Result<LogoutNotice, BackChannelError> {
