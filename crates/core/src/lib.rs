@@ -55,7 +55,7 @@ pub use environment::{
 pub use key::{
     KeyError, KeySource, MAX_SECRET_FILE_BYTES, MIN_RSA_BITS, RsaPrivateKey, read_secret_file,
 };
-pub use replay::{InMemoryReplayStore, ReplayCheck, ReplayStore, ReplayStoreError};
+pub use replay::{InMemoryReplayStore, ReplayCheck, ReplayStore, ReplayStoreError, StoreCause};
 pub use secret::{SecretBytes, SecretString, constant_time_eq};
 pub use sector::{sector_host, service_sector_host, written_host};
 pub use transport::{

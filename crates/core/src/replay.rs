@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Debug;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crate::transport::BoxFuture;
 
@@ -15,8 +15,11 @@ pub enum ReplayCheck {
     Replayed,
 }
 
+/// The error a shared store's client gave (a Redis or database error), kept as the source.
+pub type StoreCause = Arc<dyn std::error::Error + Send + Sync>;
+
 /// Why a replay store could not answer.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum ReplayStoreError {
     /// The in-memory store is full of identifiers that have not yet expired.
@@ -27,17 +30,35 @@ pub enum ReplayStoreError {
         /// The capacity.
         capacity: usize,
     },
-    /// A shared store (Redis, a database) failed.
-    #[error("the replay store is unavailable: {0}")]
-    Unavailable(String),
+    /// A shared store (Redis, a database) failed or timed out: retry later.
+    #[error("the {store} replay store is unavailable: {source}")]
+    Unavailable {
+        /// Which store (for example `redis`).
+        store: &'static str,
+        /// What its client said.
+        #[source]
+        source: StoreCause,
+    },
 }
+
+impl PartialEq for ReplayStoreError {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Full { capacity: a }, Self::Full { capacity: b }) => a == b,
+            (Self::Unavailable { store: a, .. }, Self::Unavailable { store: b, .. }) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for ReplayStoreError {}
 
 impl ReplayStoreError {
     /// A stable machine-readable code.
     pub fn code(&self) -> &'static str {
         match self {
             Self::Full { .. } => "replay_store.full",
-            Self::Unavailable(_) => "replay_store.unavailable",
+            Self::Unavailable { .. } => "replay_store.unavailable",
         }
     }
 }
@@ -53,6 +74,12 @@ pub trait ReplayStore: Send + Sync + Debug {
         remember_until: i64,
         now: i64,
     ) -> BoxFuture<'_, Result<ReplayCheck, ReplayStoreError>>;
+
+    /// Forgets `id`, so that its next sighting is [`ReplayCheck::Fresh`] again. Used when the
+    /// work an identifier stood for failed after it was remembered (a back-channel logout whose
+    /// sessions could not be ended), so that the provider's retry is not taken for a replay.
+    /// Forgetting an identifier that is not remembered is not an error.
+    fn forget(&self, id: &str) -> BoxFuture<'_, Result<(), ReplayStoreError>>;
 }
 
 /// A bounded in-memory replay store for one process.
@@ -123,6 +150,16 @@ impl InMemoryReplayStore {
         Ok(ReplayCheck::Fresh)
     }
 
+    fn remove(&self, id: &str) {
+        let mut inner = match self.inner.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some(until) = inner.by_id.remove(id) {
+            inner.by_expiry.remove(&(until, id.to_owned()));
+        }
+    }
+
     /// How many identifiers are remembered now.
     pub fn len(&self) -> usize {
         self.inner.lock().map(|g| g.by_id.len()).unwrap_or(0)
@@ -151,6 +188,11 @@ impl ReplayStore for InMemoryReplayStore {
         let result = self.check(id, remember_until, now);
         Box::pin(std::future::ready(result))
     }
+
+    fn forget(&self, id: &str) -> BoxFuture<'_, Result<(), ReplayStoreError>> {
+        self.remove(id);
+        Box::pin(std::future::ready(Ok(())))
+    }
 }
 
 #[cfg(test)]
@@ -173,6 +215,18 @@ mod tests {
         assert_eq!(run(&s, "a", 200, 150), Ok(ReplayCheck::Replayed));
         assert_eq!(run(&s, "a", 300, 200), Ok(ReplayCheck::Replayed));
         assert_eq!(run(&s, "a", 400, 201), Ok(ReplayCheck::Fresh));
+    }
+
+    #[test]
+    fn a_forgotten_id_is_fresh_again_and_forgetting_an_unknown_id_is_harmless() {
+        let s = InMemoryReplayStore::new(10);
+        assert_eq!(run(&s, "a", 200, 100), Ok(ReplayCheck::Fresh));
+        s.remove("a");
+        assert!(s.is_empty());
+        assert_eq!(run(&s, "a", 200, 100), Ok(ReplayCheck::Fresh));
+        assert_eq!(run(&s, "a", 200, 100), Ok(ReplayCheck::Replayed));
+        s.remove("never-seen");
+        assert_eq!(s.len(), 1);
     }
 
     #[test]

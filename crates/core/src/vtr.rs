@@ -6,12 +6,14 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// The credential (authentication) level, GPG 44.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// The credential (authentication) level, GPG 44. Serialised in its wire form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum CredentialLevel {
     /// `Cl`: password only (low). Cannot be combined with identity.
+    #[serde(rename = "Cl")]
     Cl,
     /// `Cl.Cm`: password and a second factor (medium). One Login's default.
+    #[serde(rename = "Cl.Cm")]
     ClCm,
 }
 
@@ -40,8 +42,8 @@ impl fmt::Display for CredentialLevel {
     }
 }
 
-/// The level of identity confidence, GPG 45.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// The level of identity confidence, GPG 45. Serialised in its wire form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum IdentityLevel {
     /// `P0`: no identity.
     P0,

@@ -5,8 +5,10 @@
 //! id, configuration, metrics and failures.
 //!
 //! The flow is framework-agnostic: [`RelyingParty::start_sign_in`] gives you a URL to redirect to and
-//! a [`PendingSignIn`] to keep in the person's session; [`RelyingParty::finish_sign_in`] takes the
-//! callback's query and that value back and returns a verified [`SignedIn`].
+//! a [`PendingSignIn`] to keep in the person's session; [`OneLogin::finish_sign_in`] takes the
+//! callback's query and the browser's pending sign-ins back, picks the one the callback belongs
+//! to and returns a verified [`SignedIn`]. A [`Sealer`] turns either into encrypted bytes for a
+//! session store.
 //!
 //! ```no_run
 //! use govuk_one_login::{OneLogin, ServicesFile, SignInOptions};
@@ -15,43 +17,55 @@
 //! // At start-up: load and check every service, then build one relying party per service.
 //! let services = ServicesFile::load("services.toml")?;
 //! let one_login = OneLogin::builder(services).build()?;
-//! let rp = one_login.service("apply-for-a-licence").ok_or("no such service")?;
+//! let rp = one_login.relying_party("apply-for-a-licence").ok_or("no such service")?;
 //!
 //! // GET /sign-in: redirect to One Login, keep `pending` in the session.
 //! let start = rp.start_sign_in(SignInOptions::default()).await?;
-//! let (redirect_to, pending) = (start.url, start.pending);
-//! # let _ = redirect_to;
+//! let mut pendings = vec![start.pending];
+//! # let _ = start.url;
 //!
-//! // GET /callback?code=…&state=…: finish, with the pending sign-in taken out of the session.
+//! // GET /callback?code=…&state=…: finish whichever pending sign-in the callback belongs to.
 //! let query = "code=…&state=…";
-//! let signed_in = rp.finish_sign_in(query, pending).await?;
-//! println!("signed in to {} as {}", signed_in.service(), signed_in.sub());
+//! let signed_in = one_login.finish_sign_in(query, &mut pendings).await?;
+//! println!("signed in to {}", signed_in.service());
 //! # Ok(()) }
 //! ```
 //!
-//! The conformance suite in `tests/` and the testkit's docs show the same flow running end to end
+//! The protocol itself is sans-I/O in [`protocol`]: each message is a plain type with a
+//! `parse` or `build`, which the relying party orchestrates with the transport and the caches.
+//! The conformance suite in `tests/` and the testkit's docs show the flow running end to end
 //! against a mock One Login.
 //!
 //! ## Features
 //! - `reqwest` (default): the reqwest transport from `govuk-one-login-http`. Turn it off to pass your
 //!   own `HttpTransport` to [`OneLoginBuilder::transport`].
+//! - `identity` (default): identity sign-ins and the core identity JWT.
+//! - `request-objects` (default): signed request objects (JAR), `login_hint`, re-authentication.
 
-mod callback;
+mod codes;
 mod error;
 mod pending;
+pub mod protocol;
 mod registry;
 mod rp;
+mod seal;
 mod signed_in;
+mod text;
 
-pub use error::{
-    AuthorizeErrorCode, BackChannelError, SetupError, SignInError, SignOutError,
-    TokenResponseProblem,
+pub use codes::Action;
+pub use error::{BackChannelError, SetupError, SignInError, SignOutError};
+pub use pending::{
+    PendingSignIn, PendingSignOut, Prompt, Reauthenticate, SignInOptions, SignInStart,
+    SignOutStart, SignedOut,
 };
-pub use pending::{PendingSignIn, Prompt, Reauthenticate, SignInOptions, SignInStart};
+pub use protocol::{
+    AuthorizeErrorCode, BackChannelResponse, MAX_AUTHORIZE_QUERY, MAX_BACK_CHANNEL_BODY,
+    MAX_LOGIN_HINT, MAX_LOGOUT_QUERY, TokenResponseProblem,
+};
 pub use registry::{OneLogin, OneLoginBuilder};
-pub use rp::{
-    DEFAULT_PENDING_TTL_SECS, MAX_AUTHORIZE_QUERY, MAX_BACK_CHANNEL_BODY, MAX_LOGIN_HINT,
-    MAX_LOGOUT_QUERY, MAX_RESPONSE_BYTES, RelyingParty, back_channel_response,
+pub use rp::{DEFAULT_PENDING_TTL_SECS, MAX_RESPONSE_BYTES, RelyingParty};
+pub use seal::{
+    MAX_SEALED_BYTES, SEAL_VERSION, SEALING_KEY_LEN, SealError, Sealable, Sealer, SealingKey,
 };
 pub use signed_in::{LogoutNotice, SignedIn};
 

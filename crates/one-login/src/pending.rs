@@ -5,26 +5,7 @@ use std::fmt;
 use govuk_one_login_core::{Nonce, PkceVerifier, State, UiLocale, Url, VectorOfTrust};
 use serde::{Deserialize, Serialize};
 
-/// `prompt` values a relying party may send.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub enum Prompt {
-    /// `login`: make the person sign in again.
-    Login,
-    /// `none`. One Login parses it but gives it no special behaviour: it is not a silent session
-    /// check, and the person may see a sign-in page.
-    None,
-}
-
-impl Prompt {
-    /// The wire form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Login => "login",
-            Self::None => "none",
-        }
-    }
-}
+pub use crate::protocol::Prompt;
 
 /// Options for one sign-in. `SignInOptions::default()` is a plain authentication at the service's
 /// configured vector of trust.
@@ -125,10 +106,10 @@ impl fmt::Debug for SignInStart {
     }
 }
 
-/// A sign-in in flight: state, nonce, PKCE verifier and what was asked for. Serialisable, so that it
-/// can be kept in any session store; it holds secrets, so keep it server-side or sealed, never in a
-/// readable cookie. `Debug` redacts them.
-#[derive(Clone, Serialize, Deserialize)]
+/// A sign-in in flight: state, nonce, PKCE verifier and what was asked for. It holds secrets:
+/// keep it server-side or [sealed](crate::Sealer) (it has no plain `Serialize`/`Deserialize`,
+/// so it cannot be put in a readable cookie by mistake). `Debug` redacts them.
+#[derive(Clone)]
 pub struct PendingSignIn {
     pub(crate) service: String,
     pub(crate) client_id: String,
@@ -136,7 +117,6 @@ pub struct PendingSignIn {
     pub(crate) nonce: Nonce,
     pub(crate) pkce_verifier: Option<PkceVerifier>,
     pub(crate) vtr: VectorOfTrust,
-    pub(crate) claims: Vec<String>,
     pub(crate) redirect_uri: Url,
     pub(crate) created_at: i64,
     pub(crate) max_age: Option<u64>,
@@ -180,9 +160,105 @@ impl fmt::Debug for PendingSignIn {
             .field("nonce", &self.nonce)
             .field("pkce_verifier", &self.pkce_verifier)
             .field("vtr", &self.vtr)
-            .field("claims", &self.claims)
             .field("redirect_uri", &self.redirect_uri.as_str())
             .field("created_at", &self.created_at)
             .finish_non_exhaustive()
     }
+}
+
+/// Where to send the person to sign out of One Login, and what to keep until they come back.
+/// `Debug` leaves the URL's query (the ID token) out. Never log the URL.
+pub struct SignOutStart {
+    /// The logout URL: redirect the browser here, after ending the local session.
+    pub url: Url,
+    /// Keep this in the browser's (new, anonymous) session and hand it to
+    /// [`RelyingParty::finish_sign_out`](crate::RelyingParty::finish_sign_out) on the return.
+    /// `None` when no post-logout redirect was asked for: One Login will not come back.
+    pub pending: Option<PendingSignOut>,
+}
+
+impl fmt::Debug for SignOutStart {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignOutStart")
+            .field("url", &govuk_one_login_core::redacted_url(&self.url))
+            .field("pending", &self.pending)
+            .finish()
+    }
+}
+
+/// A sign-out in flight: the `state` sent to One Login's logout endpoint (256 random bits, bound
+/// to the service), checked when the browser comes back to the post-logout redirect URI.
+#[derive(Clone)]
+pub struct PendingSignOut {
+    pub(crate) service: String,
+    pub(crate) client_id: String,
+    pub(crate) state: State,
+    pub(crate) redirect_uri: Url,
+    pub(crate) created_at: i64,
+}
+
+impl PendingSignOut {
+    /// The service signing out.
+    pub fn service(&self) -> &str {
+        &self.service
+    }
+    /// The post-logout redirect URI One Login will send the browser to.
+    pub fn redirect_uri(&self) -> &Url {
+        &self.redirect_uri
+    }
+    /// When it started (Unix seconds).
+    pub fn created_at(&self) -> i64 {
+        self.created_at
+    }
+}
+
+impl fmt::Debug for PendingSignOut {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PendingSignOut")
+            .field("service", &self.service)
+            .field("client_id", &self.client_id)
+            .field("state", &self.state)
+            .field("redirect_uri", &self.redirect_uri.as_str())
+            .field("created_at", &self.created_at)
+            .finish()
+    }
+}
+
+/// A verified return from One Login's logout: the state matched the pending sign-out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedOut {
+    pub(crate) service: String,
+}
+
+impl SignedOut {
+    /// The service signed out of.
+    pub fn service(&self) -> &str {
+        &self.service
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "PendingSignIn")]
+pub(crate) struct PendingSignInDef {
+    service: String,
+    client_id: String,
+    state: State,
+    nonce: Nonce,
+    pkce_verifier: Option<PkceVerifier>,
+    vtr: VectorOfTrust,
+    redirect_uri: Url,
+    created_at: i64,
+    max_age: Option<u64>,
+    reauth_sub: Option<String>,
+    reauth_auth_time: Option<i64>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "PendingSignOut")]
+pub(crate) struct PendingSignOutDef {
+    service: String,
+    client_id: String,
+    state: State,
+    redirect_uri: Url,
+    created_at: i64,
 }

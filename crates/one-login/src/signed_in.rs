@@ -6,9 +6,14 @@ use govuk_one_login_core::{ClientId, CredentialLevel, SecretString, ServiceName}
 use govuk_one_login_verify::{
     BirthDate, DrivingPermit, Name, Passport, PostalAddress, ReturnCode, VerifiedCoreIdentity,
 };
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A person signed in to a service: everything One Login said, verified. `Debug` redacts
 /// personal data and the ID token.
+///
+/// To keep it in a session store, [seal](crate::Sealer) it: it has no `Serialize` or
+/// `Deserialize` of its own, so no JSON, cookie or database row can become a "verified" person
+/// except through bytes sealed under the application's key.
 #[derive(Clone)]
 pub struct SignedIn {
     pub(crate) service: ServiceName,
@@ -128,11 +133,20 @@ impl fmt::Debug for SignedIn {
     }
 }
 
-/// A verified back-channel logout: end every session of this subject in this service.
+/// A verified back-channel logout: end every session of this subject in this service that
+/// began before [`LogoutNotice::ends_sessions_begun_before`].
+///
+/// That contract makes every delivery idempotent: One Login's retry, after the application
+/// failed and answered 5xx, ends what the first delivery should have; and no delivery, however
+/// late or repeated, can end a session the person began after the token was issued.
 #[derive(Clone)]
 pub struct LogoutNotice {
     pub(crate) service: ServiceName,
     pub(crate) sub: String,
+    pub(crate) iat: i64,
+    pub(crate) leeway_secs: i64,
+    /// Under which id the token's `jti` is remembered (forgotten again if ending sessions fails).
+    pub(crate) replay_id: String,
 }
 
 impl LogoutNotice {
@@ -140,9 +154,22 @@ impl LogoutNotice {
     pub fn service(&self) -> &ServiceName {
         &self.service
     }
-    /// The subject whose sessions must end.
+    /// The subject whose sessions must end. Personal data: never log it.
     pub fn sub(&self) -> &str {
         &self.sub
+    }
+    /// When One Login issued the logout token (Unix seconds).
+    pub fn iat(&self) -> i64 {
+        self.iat
+    }
+    /// End every session of [`sub`](Self::sub) in this service that began before this time
+    /// (Unix seconds): the token's `iat` plus the service's clock leeway.
+    pub fn ends_sessions_begun_before(&self) -> i64 {
+        self.iat.saturating_add(self.leeway_secs)
+    }
+    /// Whether a session of this subject that began at `started_at` (Unix seconds) must end.
+    pub fn ends_session_begun_at(&self, started_at: i64) -> bool {
+        started_at < self.ends_sessions_begun_before()
     }
 }
 
@@ -151,6 +178,49 @@ impl fmt::Debug for LogoutNotice {
         f.debug_struct("LogoutNotice")
             .field("service", &self.service)
             .field("sub", &"[redacted]")
-            .finish()
+            .field("iat", &self.iat)
+            .finish_non_exhaustive()
     }
+}
+
+/// The sealed form of a [`SignedIn`]: private, used only by the sealer.
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "SignedIn")]
+pub(crate) struct SignedInDef {
+    service: ServiceName,
+    client_id: ClientId,
+    sub: String,
+    email: Option<String>,
+    email_verified: Option<bool>,
+    phone_number: Option<String>,
+    phone_number_verified: Option<bool>,
+    wallet_subject_id: Option<String>,
+    vot: CredentialLevel,
+    sid: Option<String>,
+    auth_time: Option<i64>,
+    #[serde(deserialize_with = "open_identity")]
+    identity: Option<VerifiedCoreIdentity>,
+    addresses: Vec<PostalAddress>,
+    passports: Vec<Passport>,
+    driving_permits: Vec<DrivingPermit>,
+    return_codes: Vec<ReturnCode>,
+    #[serde(serialize_with = "seal_secret", deserialize_with = "open_secret")]
+    id_token: SecretString,
+}
+
+fn open_identity<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<VerifiedCoreIdentity>, D::Error> {
+    Option::<serde_json::Value>::deserialize(d)?
+        .map(VerifiedCoreIdentity::from_sealed_json)
+        .transpose()
+        .map_err(serde::de::Error::custom)
+}
+
+fn seal_secret<S: Serializer>(secret: &SecretString, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(secret.expose_secret())
+}
+
+fn open_secret<'de, D: Deserializer<'de>>(d: D) -> Result<SecretString, D::Error> {
+    String::deserialize(d).map(SecretString::new)
 }

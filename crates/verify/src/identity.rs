@@ -70,7 +70,7 @@ impl<'a> IdentityExpectations<'a> {
 }
 
 /// The kind of a name part.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub enum NamePartKind {
     /// A given name.
@@ -82,7 +82,7 @@ pub enum NamePartKind {
 }
 
 /// One part of a name, in the order the credential gives.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NamePart {
     /// The text (unrestricted: hyphens, apostrophes, diacritics...).
     pub value: String,
@@ -101,7 +101,7 @@ impl fmt::Debug for NamePart {
 
 /// A name with its validity period. No `valid_until` means current; no `valid_from` may mean
 /// "from birth".
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Name {
     /// The parts, in credential order.
     pub parts: Vec<NamePart>,
@@ -155,7 +155,7 @@ impl Name {
 }
 
 /// A birth date as the credential gives it: an ISO date, possibly partial (`YYYY`, `YYYY-MM`).
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BirthDate {
     /// The date text.
     pub value: String,
@@ -170,8 +170,11 @@ impl fmt::Debug for BirthDate {
 /// A core identity JWT whose signature and claims were checked. Do not store it; store what you
 /// need from it.
 ///
+/// It serialises (so that the facade can seal it into an encrypted session value), but it has no
+/// `Deserialize`: arbitrary JSON never becomes a "verified" identity.
+///
 /// `Debug` redacts the subject, names and birth dates.
-#[derive(Clone)]
+#[derive(Clone, serde::Serialize)]
 pub struct VerifiedCoreIdentity {
     sub: String,
     vot: IdentityLevel,
@@ -183,6 +186,46 @@ pub struct VerifiedCoreIdentity {
     names: Vec<Name>,
     birth_dates: Vec<BirthDate>,
     extra: Map<String, Value>,
+}
+
+/// The serialised form of a [`VerifiedCoreIdentity`], read back only from a value this library
+/// sealed (authenticated encryption under the application's key) after verifying it.
+#[derive(serde::Deserialize)]
+struct SealedIdentity {
+    sub: String,
+    vot: IdentityLevel,
+    vtm: Option<String>,
+    iat: i64,
+    exp: i64,
+    nbf: Option<i64>,
+    credential_types: Vec<String>,
+    names: Vec<Name>,
+    birth_dates: Vec<BirthDate>,
+    extra: Map<String, Value>,
+}
+
+impl VerifiedCoreIdentity {
+    /// For the `govuk-one-login` facade only: rebuilds an identity from the JSON it serialised
+    /// and sealed itself after verification. Never call it on anything else: it checks nothing.
+    ///
+    /// # Errors
+    /// The JSON does not have the serialised shape.
+    #[doc(hidden)]
+    pub fn from_sealed_json(value: Value) -> Result<Self, serde_json::Error> {
+        let s: SealedIdentity = serde_json::from_value(value)?;
+        Ok(Self {
+            sub: s.sub,
+            vot: s.vot,
+            vtm: s.vtm,
+            iat: s.iat,
+            exp: s.exp,
+            nbf: s.nbf,
+            credential_types: s.credential_types,
+            names: s.names,
+            birth_dates: s.birth_dates,
+            extra: s.extra,
+        })
+    }
 }
 
 impl fmt::Debug for VerifiedCoreIdentity {

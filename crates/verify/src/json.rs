@@ -14,7 +14,7 @@ const MAX_NAME_ECHO: usize = 64;
 
 /// Why a JSON text was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum JsonProblem {
+pub enum JsonProblem {
     /// Not JSON at all (or trailing data).
     Invalid,
     /// Valid JSON, but not an object.
@@ -119,7 +119,10 @@ pub(crate) fn parse_value(bytes: &[u8]) -> Result<Value, JsonProblem> {
 }
 
 /// Parses a JSON object, refusing duplicate member names at every depth.
-pub(crate) fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, JsonProblem> {
+///
+/// # Errors
+/// [`JsonProblem`]: not JSON, not an object, or a repeated member name.
+pub fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, JsonProblem> {
     match parse_value(bytes)? {
         Value::Object(map) => Ok(map),
         _ => Err(JsonProblem::NotObject),

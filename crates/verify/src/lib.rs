@@ -114,6 +114,13 @@ pub use logout::{
 pub use sign::{ClientSigner, SIGNED_JWT_LIFETIME_SECS};
 pub use userinfo::{DrivingPermit, Passport, PostalAddress, ReturnCode, UserInfo};
 
+/// Strict JSON (a repeated member name anywhere is refused), for the sibling crates that read
+/// provider documents and responses with the same rule as the verifiers. Not a stable API.
+#[doc(hidden)]
+pub mod strict_json {
+    pub use crate::json::{JsonProblem, parse_object};
+}
+
 /// The default size cap for a token, in bytes (16 KiB): checked before any decoding. Core
 /// identity JWTs and RS256 ID tokens are a few KiB; ES256 ID tokens under one.
 pub const DEFAULT_MAX_TOKEN_BYTES: usize = 16 * 1024;

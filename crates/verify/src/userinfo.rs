@@ -11,7 +11,7 @@ use crate::json::{self, JsonProblem};
 
 /// A postal address (ONE-LOGIN.md §6.4). Every field is optional and may be an empty string; do
 /// not map fields to fixed address lines. `Debug` is redacted.
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PostalAddress {
     /// Unique Property Reference Number (up to 12 digits; a numeric string is accepted too).
     pub uprn: Option<u64>,
@@ -50,7 +50,7 @@ pub struct PostalAddress {
 }
 
 /// A passport (ONE-LOGIN.md §6.4). `Debug` is redacted.
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Passport {
     /// `documentNumber`.
     pub document_number: Option<String>,
@@ -67,7 +67,7 @@ pub struct Passport {
 }
 
 /// A driving permit (ONE-LOGIN.md §6.4). `Debug` is redacted.
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DrivingPermit {
     /// `personalNumber` (the driver number).
     pub personal_number: Option<String>,
@@ -86,7 +86,7 @@ pub struct DrivingPermit {
 }
 
 /// A return code (ONE-LOGIN.md §6.5): a single letter whose meaning GDS gives privately.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReturnCode {
     /// The code.
     pub code: String,

@@ -1,0 +1,55 @@
+//! Why the relying parties could not be set up.
+
+use govuk_one_login_verify::SignError;
+
+use crate::codes::Action;
+
+/// Why a relying party could not be set up.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SetupError {
+    /// No transport was given and the `reqwest` feature is off.
+    #[error("no HTTP transport: enable the `reqwest` feature or call `.transport(...)`")]
+    NoTransport,
+    /// The reqwest client could not be built.
+    #[cfg(feature = "reqwest")]
+    #[error("the HTTP client could not be built: {0}")]
+    Http(#[source] govuk_one_login_http::HttpClientError),
+    /// A service needs a cargo feature this build was compiled without.
+    #[error(
+        "service `{service}` needs the `{feature}` feature of govuk-one-login, which this build turns off"
+    )]
+    FeatureDisabled {
+        /// The service.
+        service: String,
+        /// The feature.
+        feature: &'static str,
+    },
+    /// A service's signing key could not be loaded into the signer.
+    #[error("service `{service}`: {source}")]
+    Signer {
+        /// The service.
+        service: String,
+        /// Why.
+        #[source]
+        source: SignError,
+    },
+}
+
+impl SetupError {
+    /// A stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NoTransport => "setup.no_transport",
+            #[cfg(feature = "reqwest")]
+            Self::Http(_) => "setup.http",
+            Self::FeatureDisabled { .. } => "setup.feature_disabled",
+            Self::Signer { .. } => "setup.signer",
+        }
+    }
+
+    /// Always [`Action::Misconfigured`]: set-up fails only on configuration.
+    pub fn action(&self) -> Action {
+        Action::Misconfigured
+    }
+}
