@@ -27,9 +27,66 @@
 //!   `Retry-After` of a few seconds. A `POST` (the token endpoint) is **never** retried: an
 //!   authorization code is single-use, and replaying the request could only fail or, worse, be
 //!   seen as a replay attack.
-//! * **No cookies** are stored or sent, and no proxy is read from the environment.
+//! * **No cookies** are stored or sent.
+//! * **A proxy only when configured**: [`HttpConfig::proxy`] sends every request through an
+//!   egress proxy; without it requests go directly. `HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY` and
+//!   `NO_PROXY` are never read: where an authorization code is sent is decided in code.
 //!
 //! Non-2xx statuses other than 3xx are returned as responses: the caller decides what they mean.
+//!
+//! ## Behind an egress proxy
+//!
+//! Many government platforms reach the internet only through a proxy. Give it as a
+//! [`ProxyConfig`]: `http` requests are forwarded to it in absolute form, `https` requests are
+//! tunnelled through it with `CONNECT` (TLS still runs end to end with One Login). Credentials
+//! go in the URL and are redacted from `Debug`; a URL that is not a usable `http://` or
+//! `https://` proxy is refused when the transport is built, with
+//! [`HttpClientError::InvalidProxy`] (code `http.invalid_proxy`).
+//!
+//! ```
+//! use govuk_one_login_http::{HttpConfig, ProxyConfig, ReqwestTransport};
+//!
+//! # fn example() -> Result<(), govuk_one_login_http::HttpClientError> {
+//! let config = HttpConfig {
+//!     proxy: Some(ProxyConfig::parse("http://proxy.internal:3128")?),
+//!     ..HttpConfig::default()
+//! };
+//! let transport = ReqwestTransport::new(config)?;
+//! # let _ = transport;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Bringing your own reqwest builder
+//!
+//! [`ReqwestTransport::from_builder`] takes a `reqwest::ClientBuilder` for what only the service
+//! knows: extra TLS roots, a client certificate, DNS overrides, pool or HTTP/2 settings. The
+//! builder is the caller's, but these are the transport's, and `from_builder` sets them on it
+//! whatever it said:
+//!
+//! | Setting | Forced to | Why |
+//! |---|---|---|
+//! | `redirect` | `Policy::none()` | a followed 307 would re-send the authorization code and client assertion to another host |
+//! | `connect_timeout`, `timeout` | [`HttpConfig::connect_timeout`], [`HttpConfig::timeout`] | the user is waiting; the retry loop relies on them |
+//! | cookie store | none | One Login's back-end answers need no state, and none should leak between users |
+//! | `retry` | `retry::never()` | this crate retries `GET`s itself and never replays a `POST` |
+//! | proxies | [`HttpConfig::proxy`] only | a proxy added to the builder is dropped, and the environment is not read |
+//! | `user_agent` | [`HttpConfig::default_user_agent`] | the firewall refuses requests without one |
+//!
+//! The body limits and each request's `User-Agent` are applied per request, so they hold for any
+//! builder too. Everything else on the builder (TLS, DNS, pool, `read_timeout`, default headers)
+//! is kept as the caller set it.
+//!
+//! ```no_run
+//! use govuk_one_login_http::{HttpConfig, ReqwestTransport};
+//!
+//! # fn example() -> Result<(), Box<dyn std::error::Error>> {
+//! let builder = reqwest::Client::builder().pool_max_idle_per_host(4);
+//! let transport = ReqwestTransport::from_builder(builder, HttpConfig::default())?;
+//! # let _ = transport;
+//! # Ok(())
+//! # }
+//! ```
 //!
 //! ```no_run
 //! use govuk_one_login_core::{HttpRequest, HttpTransport, Url, user_agent};
@@ -47,6 +104,10 @@
 
 use std::fmt;
 use std::time::Duration;
+
+mod proxy;
+
+pub use proxy::{ProxyConfig, ProxyError};
 
 use govuk_one_login_core::{
     BoxFuture, DEFAULT_USER_AGENT, HttpRequest, HttpResponse, HttpTransport, Method,
@@ -90,6 +151,10 @@ pub struct HttpConfig {
     /// The `User-Agent` for requests that carry none. Default `govuk-one-login-rs/<version>`:
     /// One Login's firewall refuses requests without a user agent.
     pub default_user_agent: String,
+    /// The egress proxy every request (`http` and `https`) goes through. Default `None`: requests
+    /// go directly, whatever `HTTP_PROXY`, `HTTPS_PROXY` or `NO_PROXY` say, as the environment
+    /// is never read. Its credentials are redacted from [`Debug`](fmt::Debug).
+    pub proxy: Option<ProxyConfig>,
 }
 
 impl Default for HttpConfig {
@@ -101,6 +166,7 @@ impl Default for HttpConfig {
             retry_base_delay: DEFAULT_RETRY_BASE_DELAY,
             max_retry_delay: DEFAULT_MAX_RETRY_DELAY,
             default_user_agent: DEFAULT_USER_AGENT.to_owned(),
+            proxy: None,
         }
     }
 }
@@ -123,6 +189,9 @@ pub enum HttpClientError {
         /// `connect_timeout` or `timeout`.
         field: &'static str,
     },
+    /// The [`HttpConfig::proxy`] cannot be used.
+    #[error(transparent)]
+    InvalidProxy(ProxyError),
     /// reqwest could not build its client (for example, no TLS roots could be loaded).
     #[error("the HTTP client could not be built: {reason}")]
     Build {
@@ -137,6 +206,7 @@ impl HttpClientError {
         match self {
             Self::InvalidUserAgent { .. } => "http.invalid_user_agent",
             Self::ZeroTimeout { .. } => "http.zero_timeout",
+            Self::InvalidProxy(_) => "http.invalid_proxy",
             Self::Build { .. } => "http.build",
         }
     }
@@ -158,13 +228,34 @@ impl fmt::Debug for ReqwestTransport {
 }
 
 impl ReqwestTransport {
-    /// Builds the transport.
+    /// Builds the transport on a fresh reqwest client with its default TLS roots.
+    ///
+    /// The same as [`from_builder`](Self::from_builder) with `reqwest::Client::builder()`.
     ///
     /// # Errors
     /// [`HttpClientError::InvalidUserAgent`] for an empty or non-ASCII default user agent,
-    /// [`HttpClientError::ZeroTimeout`] for a zero timeout, [`HttpClientError::Build`] when
-    /// reqwest cannot build its client.
+    /// [`HttpClientError::ZeroTimeout`] for a zero timeout, [`HttpClientError::InvalidProxy`]
+    /// for an unusable proxy, [`HttpClientError::Build`] when reqwest cannot build its client.
     pub fn new(config: HttpConfig) -> Result<Self, HttpClientError> {
+        Self::from_builder(reqwest::Client::builder(), config)
+    }
+
+    /// Builds the transport on the caller's reqwest builder, for TLS roots, a client
+    /// certificate, DNS overrides or pool settings of its own.
+    ///
+    /// Whatever the builder says, the transport sets on it what keeps a token request safe
+    /// (see the crate documentation, "Bringing your own reqwest builder"): redirects are never
+    /// followed, the connect and whole-request timeouts are the config's, no cookies are
+    /// stored or sent, reqwest's own retries are off, the only proxy is
+    /// [`HttpConfig::proxy`] (any proxy on the builder is dropped, and the environment is not
+    /// read), and the default `User-Agent` is the config's.
+    ///
+    /// # Errors
+    /// As [`new`](Self::new).
+    pub fn from_builder(
+        builder: reqwest::ClientBuilder,
+        config: HttpConfig,
+    ) -> Result<Self, HttpClientError> {
         if !is_valid_user_agent(&config.default_user_agent) {
             return Err(HttpClientError::InvalidUserAgent {
                 value: config.default_user_agent,
@@ -178,16 +269,21 @@ impl ReqwestTransport {
         if config.timeout.is_zero() {
             return Err(HttpClientError::ZeroTimeout { field: "timeout" });
         }
-        let client = reqwest::Client::builder()
+        // `no_proxy` clears the builder's proxies and turns off the environment's.
+        let mut builder = builder
             .user_agent(config.default_user_agent.clone())
             .connect_timeout(config.connect_timeout)
             .timeout(config.timeout)
             .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .build()
-            .map_err(|e| HttpClientError::Build {
-                reason: error_chain(&e.without_url()),
-            })?;
+            .retry(reqwest::retry::never())
+            .cookie_store(false)
+            .no_proxy();
+        if let Some(proxy) = &config.proxy {
+            builder = builder.proxy(proxy.to_reqwest()?);
+        }
+        let client = builder.build().map_err(|e| HttpClientError::Build {
+            reason: error_chain(&e.without_url()),
+        })?;
         Ok(Self { client, config })
     }
 
@@ -372,7 +468,7 @@ fn retry_after(response: &HttpResponse) -> Option<Duration> {
 
 /// The error and its sources, without any URL (URLs may carry codes in their query; the caller
 /// adds the redacted URL itself).
-fn error_chain(error: &reqwest::Error) -> String {
+pub(crate) fn error_chain(error: &reqwest::Error) -> String {
     let mut text = String::new();
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(e) = current {
