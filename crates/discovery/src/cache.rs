@@ -1,5 +1,5 @@
-//! One cached document: freshness, single-flight refresh, stale-if-error, failure back-off and
-//! the unknown-`kid` cool-down. Generic over the parsed document type.
+//! One cached document: freshness, single-flight refresh, stale-if-error, failure back-off, the
+//! unknown-`kid` cool-down and refresh ahead of expiry. Generic over the parsed document type.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -26,6 +26,7 @@ struct Counters {
     stale_serves: AtomicU64,
     unknown_kid_refreshes: AtomicU64,
     unknown_kid_fast_failures: AtomicU64,
+    refreshes_ahead: AtomicU64,
 }
 
 /// What one cached document has cost and served, since the cache was made.
@@ -44,11 +45,51 @@ pub struct DocumentStats {
     pub unknown_kid_refreshes: u64,
     /// Unknown `kid`s refused at once, without a request, during the cool-down.
     pub unknown_kid_fast_failures: u64,
+    /// Fetches sent by [`ProviderCache::refresh_due`](crate::ProviderCache::refresh_due)
+    /// (ahead of expiry, or for a copy that has already expired).
+    pub refreshes_ahead: u64,
+}
+
+/// What [`ProviderCache::refresh_due`](crate::ProviderCache::refresh_due) did for one document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RefreshStatus {
+    /// Never fetched successfully: nothing to keep fresh, no request sent. It is fetched on
+    /// first use, or by [`ProviderCache::warm_up`](crate::ProviderCache::warm_up).
+    NotCached,
+    /// Fresh, and not yet within the refresh-ahead margin: no request sent.
+    NotDue,
+    /// Refreshed, by this call or by a concurrent one whose request it shared.
+    Refreshed,
+    /// Due, but a fetch of it failed less than
+    /// [`CachePolicy::retry_after_error`] ago: no request sent. The cached copy stays in use.
+    Paused {
+        /// When a new fetch may be tried (Unix seconds, by the cache's clock).
+        retry_at: i64,
+    },
+    /// The refresh failed. The cached copy stays in use by the stale-if-error rules of
+    /// [`CachePolicy::max_stale`]; no new fetch is tried for
+    /// [`CachePolicy::retry_after_error`].
+    Failed(DiscoveryError),
+}
+
+impl RefreshStatus {
+    /// The error, for [`Failed`](Self::Failed).
+    pub fn error(&self) -> Option<&DiscoveryError> {
+        match self {
+            Self::Failed(error) => Some(error),
+            _ => None,
+        }
+    }
 }
 
 struct Entry<T> {
     value: Arc<T>,
+    /// When the fetch that produced it finished.
+    fetched_at: i64,
     expires_at: i64,
+    /// The number of the fetch that produced it (see `State::fetches_started`).
+    fetch_seq: u64,
 }
 
 struct State<T> {
@@ -56,18 +97,31 @@ struct State<T> {
     /// Incremented by every finished fetch, successful or not.
     generation: u64,
     last_error: Option<DiscoveryError>,
-    /// When the latest fetch started (the unknown-`kid` cool-down runs from here).
-    last_attempt_at: Option<i64>,
+    /// Incremented when a fetch starts: a lookup that began before fetch `n` started knows
+    /// that fetch `n` reflects everything published before the lookup began.
+    fetches_started: u64,
+    /// When the latest fetch triggered by an unknown `kid` started: the cool-down runs from
+    /// here, and only from here.
+    last_unknown_kid_refresh_at: Option<i64>,
     /// No new fetch before this time after a failure.
     retry_not_before: i64,
     in_flight: bool,
 }
 
-/// Whether a refresh is an ordinary one or was asked for by an unknown `kid`.
+/// Why a refresh is made: a missing or expired copy, an unknown `kid`, or `refresh_due`.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Trigger {
-    Expiry,
-    UnknownKid,
+    /// `seen` is the generation the caller found missing or expired: a fetch finished since
+    /// then is shared.
+    Expiry {
+        seen: u64,
+    },
+    /// `entered` is `fetches_started` when the lookup began: only a fetch numbered above it
+    /// can hold a key published before the token arrived.
+    UnknownKid {
+        entered: u64,
+    },
+    Ahead,
 }
 
 pub(crate) struct DocumentCache<T> {
@@ -102,7 +156,8 @@ impl<T> DocumentCache<T> {
                 current: None,
                 generation: 0,
                 last_error: None,
-                last_attempt_at: None,
+                fetches_started: 0,
+                last_unknown_kid_refresh_at: None,
                 retry_not_before: i64::MIN,
                 in_flight: false,
             }),
@@ -126,6 +181,7 @@ impl<T> DocumentCache<T> {
             stale_serves: c.stale_serves.load(Ordering::Relaxed),
             unknown_kid_refreshes: c.unknown_kid_refreshes.load(Ordering::Relaxed),
             unknown_kid_fast_failures: c.unknown_kid_fast_failures.load(Ordering::Relaxed),
+            refreshes_ahead: c.refreshes_ahead.load(Ordering::Relaxed),
         }
     }
 
@@ -149,13 +205,15 @@ impl<T> DocumentCache<T> {
             }
             state.generation
         };
-        self.refresh(clock, policy, seen, Trigger::Expiry, fetch)
+        self.refresh(clock, policy, Trigger::Expiry { seen }, fetch)
             .await
     }
 
-    /// The document, refreshed at most once if `contains` is false for the cached copy: the
-    /// refresh is skipped (and `Ok((doc, false))` returned at once) during the cool-down after
-    /// the latest fetch, and joins a refresh already under way instead of starting another.
+    /// The document, refreshed at most once if `contains` is false for the cached copy. No
+    /// refresh is made (and `Ok((doc, false))` is returned at once) when the copy comes from a
+    /// fetch that started after this lookup began (it already shows every key published before
+    /// the token arrived), or during the cool-down after the latest unknown-`kid` refresh; a
+    /// refresh already under way is joined instead of starting another.
     pub(crate) async fn get_containing<F, Fut>(
         &self,
         clock: &dyn Clock,
@@ -167,22 +225,30 @@ impl<T> DocumentCache<T> {
         F: Fn() -> Fut,
         Fut: Future<Output = Result<Fetched<T>, DiscoveryError>>,
     {
+        let entered = self.lock().fetches_started;
         let doc = self.get(clock, policy, &fetch).await?;
         if contains(&doc) {
             return Ok((doc, true));
         }
-        let seen = {
+        {
             let state = self.lock();
+            if let Some(entry) = &state.current
+                && entry.fetch_seq > entered
+            {
+                // This lookup's own fetch (or one that started after it began): refreshing
+                // again could show nothing new.
+                let found = contains(&entry.value);
+                return Ok((entry.value.clone(), found));
+            }
             if !state.in_flight && self.cooling_down(&state, clock.now_unix(), policy) {
                 self.counters
                     .unknown_kid_fast_failures
                     .fetch_add(1, Ordering::Relaxed);
                 return Ok((doc, false));
             }
-            state.generation
-        };
+        }
         let doc = self
-            .refresh(clock, policy, seen, Trigger::UnknownKid, fetch)
+            .refresh(clock, policy, Trigger::UnknownKid { entered }, fetch)
             .await?;
         let found = contains(&doc);
         Ok((doc, found))
@@ -190,15 +256,93 @@ impl<T> DocumentCache<T> {
 
     fn cooling_down(&self, state: &State<T>, now: i64, policy: &CachePolicy) -> bool {
         state
-            .last_attempt_at
+            .last_unknown_kid_refresh_at
             .is_some_and(|at| now < at.saturating_add(secs(policy.unknown_kid_cooldown)))
+    }
+
+    /// When `refresh_due` should next refresh this document (Unix seconds): its due time, or
+    /// the end of the pause after a failure if that is later; `None` if nothing is cached.
+    pub(crate) fn next_refresh_at(&self, policy: &CachePolicy) -> Option<i64> {
+        let state = self.lock();
+        let entry = state.current.as_ref()?;
+        Some(due_at(entry, policy).max(state.retry_not_before))
+    }
+
+    /// Whether `refresh_due` has nothing to do now (and why), or `None` if it should fetch.
+    fn not_due(&self, state: &State<T>, now: i64, policy: &CachePolicy) -> Option<RefreshStatus> {
+        let Some(entry) = &state.current else {
+            return Some(RefreshStatus::NotCached);
+        };
+        if now < due_at(entry, policy) {
+            return Some(RefreshStatus::NotDue);
+        }
+        if now < state.retry_not_before {
+            return Some(RefreshStatus::Paused {
+                retry_at: state.retry_not_before,
+            });
+        }
+        None
+    }
+
+    /// Refreshes the document if it is cached and within the refresh-ahead margin of its
+    /// expiry (or past it), single-flight with every other refresh of it.
+    pub(crate) async fn refresh_if_due<F, Fut>(
+        &self,
+        clock: &dyn Clock,
+        policy: &CachePolicy,
+        fetch: F,
+    ) -> RefreshStatus
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Fetched<T>, DiscoveryError>>,
+    {
+        let seen = {
+            let state = self.lock();
+            if let Some(status) = self.not_due(&state, clock.now_unix(), policy) {
+                return status;
+            }
+            state.generation
+        };
+        let _single_flight = self.refresh.lock().await;
+        let (started, seq) = {
+            let mut state = self.lock();
+            let now = clock.now_unix();
+            if state.generation != seen {
+                // A concurrent refresh finished while we waited: its outcome is ours.
+                return match &state.last_error {
+                    Some(error) => RefreshStatus::Failed(error.clone()),
+                    None => RefreshStatus::Refreshed,
+                };
+            }
+            if let Some(status) = self.not_due(&state, now, policy) {
+                return status;
+            }
+            (now, self.start_fetch(&mut state, now, Trigger::Ahead))
+        };
+        let _in_flight = InFlight(self);
+        match self
+            .fetch_and_store(clock, policy, started, seq, Trigger::Ahead, fetch)
+            .await
+        {
+            Ok(_) => RefreshStatus::Refreshed,
+            Err(error) => RefreshStatus::Failed(error),
+        }
+    }
+
+    /// Marks a fetch as started (under the state lock); returns its number.
+    fn start_fetch(&self, state: &mut State<T>, now: i64, trigger: Trigger) -> u64 {
+        state.in_flight = true;
+        state.fetches_started = state.fetches_started.wrapping_add(1);
+        if matches!(trigger, Trigger::UnknownKid { .. }) {
+            state.last_unknown_kid_refresh_at = Some(now);
+        }
+        state.fetches_started
     }
 
     async fn refresh<F, Fut>(
         &self,
         clock: &dyn Clock,
         policy: &CachePolicy,
-        seen: u64,
         trigger: Trigger,
         fetch: F,
     ) -> Result<Arc<T>, DiscoveryError>
@@ -207,16 +351,32 @@ impl<T> DocumentCache<T> {
         Fut: Future<Output = Result<Fetched<T>, DiscoveryError>>,
     {
         let _single_flight = self.refresh.lock().await;
-        let started = {
+        let (started, seq) = {
             let mut state = self.lock();
             let now = clock.now_unix();
-            if state.generation != seen {
-                // Another caller's fetch finished while we waited: share its outcome.
-                if let Some(outcome) = self.outcome(&state, now, policy, true) {
-                    return outcome;
+            match trigger {
+                Trigger::UnknownKid { entered } => {
+                    // A fetch that started after the lookup began is as good as our own, but
+                    // not one that was already under way: it may predate the key.
+                    if let Some(entry) = &state.current
+                        && entry.fetch_seq > entered
+                    {
+                        return Ok(entry.value.clone());
+                    }
                 }
+                Trigger::Expiry { seen } => {
+                    if state.generation != seen {
+                        // Another caller's fetch finished while we waited: share its outcome.
+                        if let Some(outcome) = self.outcome(&state, now, policy, true) {
+                            return outcome;
+                        }
+                    }
+                }
+                Trigger::Ahead => {}
             }
-            if trigger == Trigger::UnknownKid && self.cooling_down(&state, now, policy) {
+            if matches!(trigger, Trigger::UnknownKid { .. })
+                && self.cooling_down(&state, now, policy)
+            {
                 self.counters
                     .unknown_kid_fast_failures
                     .fetch_add(1, Ordering::Relaxed);
@@ -229,16 +389,42 @@ impl<T> DocumentCache<T> {
             {
                 return outcome;
             }
-            state.in_flight = true;
-            state.last_attempt_at = Some(now);
-            now
+            (now, self.start_fetch(&mut state, now, trigger))
         };
         let _in_flight = InFlight(self);
+        self.fetch_and_store(clock, policy, started, seq, trigger, fetch)
+            .await
+    }
+
+    /// Sends the fetch started by `start_fetch` and stores its outcome. A failed refresh
+    /// answers with the last-known-good copy when stale-if-error allows, except for `Ahead`,
+    /// which reports the failure itself (nothing was asked of the copy).
+    async fn fetch_and_store<F, Fut>(
+        &self,
+        clock: &dyn Clock,
+        policy: &CachePolicy,
+        started: i64,
+        seq: u64,
+        trigger: Trigger,
+        fetch: F,
+    ) -> Result<Arc<T>, DiscoveryError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Fetched<T>, DiscoveryError>>,
+    {
         self.counters.requests.fetch_add(1, Ordering::Relaxed);
-        if trigger == Trigger::UnknownKid {
-            self.counters
-                .unknown_kid_refreshes
-                .fetch_add(1, Ordering::Relaxed);
+        match trigger {
+            Trigger::UnknownKid { .. } => {
+                self.counters
+                    .unknown_kid_refreshes
+                    .fetch_add(1, Ordering::Relaxed);
+            }
+            Trigger::Ahead => {
+                self.counters
+                    .refreshes_ahead
+                    .fetch_add(1, Ordering::Relaxed);
+            }
+            Trigger::Expiry { .. } => {}
         }
         let result = fetch().await;
 
@@ -253,7 +439,9 @@ impl<T> DocumentCache<T> {
                 let value = Arc::new(fetched.value);
                 state.current = Some(Entry {
                     value: value.clone(),
+                    fetched_at: now,
                     expires_at: now.saturating_add(secs(fetched.ttl)),
+                    fetch_seq: seq,
                 });
                 state.last_error = None;
                 state.retry_not_before = i64::MIN;
@@ -262,6 +450,17 @@ impl<T> DocumentCache<T> {
             Err(error) => {
                 self.counters.failures.fetch_add(1, Ordering::Relaxed);
                 state.retry_not_before = now.saturating_add(secs(policy.retry_after_error));
+                if trigger == Trigger::Ahead {
+                    tracing::warn!(
+                        issuer = %self.issuer,
+                        document = self.kind.as_str(),
+                        error = error.code(),
+                        detail = %error,
+                        "refresh ahead of expiry failed; the cached copy stays in use"
+                    );
+                    state.last_error = Some(error.clone());
+                    return Err(error);
+                }
                 let outcome = self.stale_or_error(&state, &error, now, policy);
                 match &outcome {
                     Ok(_) => tracing::warn!(
@@ -326,4 +525,19 @@ impl<T> DocumentCache<T> {
             })
         }
     }
+}
+
+/// When `refresh_due` should refresh this copy: `refresh_ahead` (at most a tenth of its
+/// lifetime) plus `refresh_jitter` (at most as much again) before it expires, and never sooner
+/// than a second after it was fetched, so that even a zero lifetime cannot make a refresh loop
+/// spin.
+fn due_at<T>(entry: &Entry<T>, policy: &CachePolicy) -> i64 {
+    let lifetime = entry.expires_at.saturating_sub(entry.fetched_at).max(0);
+    let margin = secs(policy.refresh_ahead).min(lifetime / 10);
+    let jitter = secs(policy.refresh_jitter).min(margin);
+    entry
+        .expires_at
+        .saturating_sub(margin)
+        .saturating_sub(jitter)
+        .max(entry.fetched_at.saturating_add(1))
 }

@@ -27,10 +27,17 @@
 //!   a request.
 //! * **Unknown `kid`s.** [`ProviderCache::keys_for_kid`] and
 //!   [`ProviderCache::did_document_for_kid`] refresh at most once when the `kid` is not cached,
-//!   and not at all within [`CachePolicy::unknown_kid_cooldown`] of the latest fetch: a flood of
-//!   forged tokens costs at most one request per cool-down window. New keys are published before
-//!   use, so a genuine rotation is seen after one refresh; a removed key is refused after the
-//!   next refresh.
+//!   even seconds after a regular fetch (a provider may publish a key and sign with it at once,
+//!   as GDS's simulator does). They do not refresh when the copy was fetched after the lookup
+//!   began, nor within [`CachePolicy::unknown_kid_cooldown`] of the latest *unknown-`kid`*
+//!   refresh: a flood of forged tokens costs at most one request per cool-down window.
+//!   Concurrent lookups share one request. A removed key is refused after the next refresh.
+//! * **Warm-up and refresh ahead.** [`ProviderCache::warm_up`] fetches all three documents at
+//!   start-up and reports on each. [`ProviderCache::refresh_due`] refreshes each cached
+//!   document [`CachePolicy::refresh_ahead`] before it expires, and
+//!   [`ProviderCache::next_refresh_at`] says when to call it next: the facade drives them from
+//!   a background task (this crate has no timer), so new keys are seen before a rotation, as
+//!   One Login asks.
 //! * **Keys are parsed once**, when fetched, into ready-to-use verification keys
 //!   ([`KeySet`](govuk_one_login_verify::KeySet),
 //!   [`DidDocument`](govuk_one_login_verify::DidDocument)). Keys unfit for signatures (`use:
@@ -108,8 +115,12 @@
 //! assert!(keys.get("key-1").is_some());
 //! let err = cache.keys_for_kid(Some("forged")).await.unwrap_err();
 //! assert_eq!(err.code(), "discovery.unknown_kid");
+//! // One refresh for the forged `kid`, then none during the cool-down.
+//! let err = cache.keys_for_kid(Some("forged-again")).await.unwrap_err();
+//! assert_eq!(err.code(), "discovery.unknown_kid");
 //!
-//! assert_eq!(cache.stats().total_requests(), 2);
+//! assert_eq!(cache.stats().total_requests(), 3);
+//! assert_eq!(cache.stats().jwks.unknown_kid_refreshes, 1);
 //! # Ok::<(), DiscoveryError>(())
 //! # }).unwrap();
 //! ```
@@ -120,11 +131,11 @@ mod metadata;
 mod policy;
 mod provider;
 
-pub use cache::DocumentStats;
+pub use cache::{DocumentStats, RefreshStatus};
 pub use error::{DiscoveryError, DocumentKind};
 pub use metadata::ProviderMetadata;
 pub use policy::{
     CachePolicy, DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_MAX_STALE, DEFAULT_MAX_TTL, DEFAULT_MIN_TTL,
-    DEFAULT_RETRY_AFTER_ERROR, DEFAULT_TTL, DEFAULT_UNKNOWN_KID_COOLDOWN,
+    DEFAULT_REFRESH_AHEAD, DEFAULT_RETRY_AFTER_ERROR, DEFAULT_TTL, DEFAULT_UNKNOWN_KID_COOLDOWN,
 };
-pub use provider::{CacheStats, ProviderCache, ProviderRegistry};
+pub use provider::{CacheStats, ProviderCache, ProviderRegistry, RefreshOutcome, WarmUpReport};

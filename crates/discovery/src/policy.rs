@@ -33,11 +33,14 @@ pub struct CachePolicy {
     /// outage (an emergency rotation) can be trusted. After it, a typed
     /// [`DiscoveryError::Stale`](crate::DiscoveryError::Stale) is returned.
     pub max_stale: Duration,
-    /// After any fetch of the JWKS or DID document, how long a token with an unknown `kid` fails
-    /// at once instead of triggering another refresh. Default **60 s**: One Login publishes new
-    /// keys well before using them, so an unknown `kid` is almost always bogus; one request a
-    /// minute per issuer bounds what a flood of forged tokens can make us send, while a genuine
-    /// emergency rotation is picked up within a minute.
+    /// After a refresh of the JWKS or DID document triggered by an unknown `kid`, how long a
+    /// token with an unknown `kid` fails at once instead of triggering another. Only those
+    /// refreshes start the cool-down: a regular fetch (first use, expiry, warm-up, refresh
+    /// ahead) does not, because a provider may publish a key and sign with it at once (GDS's
+    /// simulator does), so a `kid` unknown a second after a regular fetch still gets its one
+    /// refresh. Default **60 s**: an unknown `kid` is almost always bogus; one request a minute
+    /// per issuer bounds what a flood of forged tokens can make us send, while a genuine
+    /// rotation is picked up at the next unknown-`kid` refresh, within a minute at worst.
     pub unknown_kid_cooldown: Duration,
     /// After a failed fetch, how long no new fetch of that document is attempted: callers get
     /// the last-known-good copy (within `max_stale`) or the same error at once. Default **30 s**:
@@ -49,6 +52,24 @@ pub struct CachePolicy {
     /// JWKS and DID document under 2 KiB each); the cap stops a broken or hostile endpoint from
     /// filling memory.
     pub max_document_bytes: usize,
+    /// How long before a document expires [`ProviderCache::refresh_due`](crate::ProviderCache::refresh_due)
+    /// refreshes it, capped at a tenth of the document's lifetime. Default **300 s (5 min)**:
+    /// One Login asks relying parties to poll the JWKS so that they see new keys before a
+    /// rotation, and a request path should never wait for an expired document; five minutes
+    /// leave room for ten attempts (at [`retry_after_error`](Self::retry_after_error)) before
+    /// the copy expires, and cost one request per document per lifetime, as without it. The
+    /// cap keeps a short-lived document (a `max-age` near [`min_ttl`](Self::min_ttl)) from
+    /// being refreshed much more often than its `Cache-Control` allows: a 60 s document is
+    /// refreshed after 54 s. `Duration::ZERO` makes `refresh_due` refresh expired documents
+    /// only.
+    pub refresh_ahead: Duration,
+    /// How much earlier still this cache instance refreshes ahead of expiry, on top of
+    /// [`refresh_ahead`](Self::refresh_ahead) and capped at the same margin. Default **zero**.
+    /// It is a fixed offset, never random, so that the schedule is reproducible (under a
+    /// `TestClock` a test knows every due time); a fleet of instances started together should
+    /// each set a different value, e.g. drawn once per process from `0..=refresh_ahead`, so
+    /// that they do not all refresh in the same second.
+    pub refresh_jitter: Duration,
 }
 
 /// The default minimum freshness (see [`CachePolicy::min_ttl`]).
@@ -65,6 +86,8 @@ pub const DEFAULT_UNKNOWN_KID_COOLDOWN: Duration = Duration::from_secs(60);
 pub const DEFAULT_RETRY_AFTER_ERROR: Duration = Duration::from_secs(30);
 /// The default document size cap (see [`CachePolicy::max_document_bytes`]).
 pub const DEFAULT_MAX_DOCUMENT_BYTES: usize = 256 * 1024;
+/// The default refresh-ahead margin (see [`CachePolicy::refresh_ahead`]).
+pub const DEFAULT_REFRESH_AHEAD: Duration = Duration::from_secs(300);
 
 impl Default for CachePolicy {
     fn default() -> Self {
@@ -76,6 +99,8 @@ impl Default for CachePolicy {
             unknown_kid_cooldown: DEFAULT_UNKNOWN_KID_COOLDOWN,
             retry_after_error: DEFAULT_RETRY_AFTER_ERROR,
             max_document_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
+            refresh_ahead: DEFAULT_REFRESH_AHEAD,
+            refresh_jitter: Duration::ZERO,
         }
     }
 }

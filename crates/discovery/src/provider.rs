@@ -2,7 +2,10 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::future::{Future, poll_fn};
+use std::pin::pin;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::Poll;
 
 use govuk_one_login_core::{
     DEFAULT_USER_AGENT, Environment, HttpRequest, HttpTransport, SharedClock, TransportError, Url,
@@ -10,7 +13,7 @@ use govuk_one_login_core::{
 };
 use govuk_one_login_verify::{DidDocument, KeySet, RejectedKey};
 
-use crate::cache::{DocumentCache, DocumentStats, Fetched};
+use crate::cache::{DocumentCache, DocumentStats, Fetched, RefreshStatus};
 use crate::error::{DiscoveryError, DocumentKind, truncate};
 use crate::metadata::ProviderMetadata;
 use crate::policy::CachePolicy;
@@ -31,6 +34,77 @@ impl CacheStats {
     /// Fetches sent for all three documents together.
     pub fn total_requests(&self) -> u64 {
         self.discovery.requests + self.jwks.requests + self.did.requests
+    }
+}
+
+/// What [`ProviderCache::warm_up`] obtained, per document: each is fetched (or found fresh in
+/// the cache) or has its own error. The caller decides what is fatal: a service that signs
+/// users in needs [`discovery`](Self::discovery) and [`jwks`](Self::jwks)
+/// ([`is_ready`](Self::is_ready)); only one that reads identity claims needs the
+/// [`did`](Self::did) document, which a custom provider (a simulator, a mock) may not serve.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct WarmUpReport {
+    /// The discovery document.
+    pub discovery: Result<(), DiscoveryError>,
+    /// The JWKS (an error in the discovery document is repeated here: the JWKS's URL is in it).
+    pub jwks: Result<(), DiscoveryError>,
+    /// The identity DID document.
+    pub did: Result<(), DiscoveryError>,
+}
+
+impl WarmUpReport {
+    /// Whether the discovery document and the JWKS are cached: enough to sign users in and
+    /// verify their ID tokens.
+    pub fn is_ready(&self) -> bool {
+        self.discovery.is_ok() && self.jwks.is_ok()
+    }
+
+    /// Whether all three documents are cached, the DID document included.
+    pub fn is_complete(&self) -> bool {
+        self.is_ready() && self.did.is_ok()
+    }
+
+    /// The documents that could not be obtained, with their errors.
+    pub fn errors(&self) -> impl Iterator<Item = (DocumentKind, &DiscoveryError)> {
+        [
+            (DocumentKind::Discovery, &self.discovery),
+            (DocumentKind::Jwks, &self.jwks),
+            (DocumentKind::DidDocument, &self.did),
+        ]
+        .into_iter()
+        .filter_map(|(kind, result)| result.as_ref().err().map(|e| (kind, e)))
+    }
+}
+
+/// What one [`ProviderCache::refresh_due`] call did, per document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RefreshOutcome {
+    /// The discovery document.
+    pub discovery: RefreshStatus,
+    /// The JWKS.
+    pub jwks: RefreshStatus,
+    /// The identity DID document.
+    pub did: RefreshStatus,
+}
+
+impl RefreshOutcome {
+    /// Each document with its status.
+    pub fn iter(&self) -> impl Iterator<Item = (DocumentKind, &RefreshStatus)> {
+        [
+            (DocumentKind::Discovery, &self.discovery),
+            (DocumentKind::Jwks, &self.jwks),
+            (DocumentKind::DidDocument, &self.did),
+        ]
+        .into_iter()
+    }
+
+    /// The documents whose refresh failed, with their errors (to log or count; the cached
+    /// copies stay in use).
+    pub fn failures(&self) -> impl Iterator<Item = (DocumentKind, &DiscoveryError)> {
+        self.iter()
+            .filter_map(|(kind, status)| status.error().map(|e| (kind, e)))
     }
 }
 
@@ -137,8 +211,12 @@ impl ProviderCache {
             .await
     }
 
-    /// The key set, refreshed at most once (rate-limited by the cool-down, single-flight) when
-    /// `kid` is not in the cached set. With no `kid`, the cached set as it is.
+    /// The key set, refreshed at most once (single-flight) when `kid` is not in the cached set,
+    /// even if the set was fetched a second ago: a key may be used the moment it is published.
+    /// No refresh when the set was fetched after this lookup began, or within
+    /// [`CachePolicy::unknown_kid_cooldown`] of the latest unknown-`kid` refresh (a key first
+    /// used during that window is accepted once it ends). With no `kid`, the cached set as it
+    /// is.
     ///
     /// # Errors
     /// [`DiscoveryError::UnknownKid`] if the `kid` is still absent after the refresh, or at once
@@ -209,6 +287,109 @@ impl ProviderCache {
                 kid: truncate(kid, 128),
             })
         }
+    }
+
+    /// Fetches every document that is not fresh in the cache (the discovery document, then
+    /// the JWKS; the DID document at the same time), for a service to call at start-up so that
+    /// its first sign-in waits for nothing. Each document succeeds or fails on its own: nothing
+    /// is fatal here, the [`WarmUpReport`] says what is missing and the caller decides. A DID
+    /// failure, in particular, matters only to a service that reads identity claims: the cache
+    /// fetches the DID document only when asked for it, so a provider without one costs a
+    /// single failed request here and nothing after (the failure is not retried by
+    /// [`refresh_due`](Self::refresh_due), which keeps only cached documents fresh).
+    ///
+    /// Calling it again, or concurrently, sends no request for a document that is fresh or
+    /// being fetched; after a failure the usual [`CachePolicy::retry_after_error`] pause
+    /// applies.
+    pub async fn warm_up(&self) -> WarmUpReport {
+        let ((discovery, jwks), did) = join(
+            async {
+                let discovery = self.metadata().await.map(drop);
+                let jwks = self.keys().await.map(drop);
+                (discovery, jwks)
+            },
+            self.did_document(),
+        )
+        .await;
+        WarmUpReport {
+            discovery,
+            jwks,
+            did: did.map(drop),
+        }
+    }
+
+    /// Refreshes, ahead of expiry, each cached document whose remaining freshness is within
+    /// [`CachePolicy::refresh_ahead`] (plus [`CachePolicy::refresh_jitter`]), so that new keys
+    /// are seen before they are used and no request path waits for an expired document, as
+    /// One Login asks ("poll it regularly so you see new keys before a rotation").
+    ///
+    /// It is sans-timer: it sleeps for nothing and spawns nothing. A background task drives it,
+    /// waking at [`next_refresh_at`](Self::next_refresh_at):
+    ///
+    /// ```no_run
+    /// # fn now() -> i64 { 0 }
+    /// # async fn sleep_until(_unix_seconds: i64) {}
+    /// # async fn run(cache: govuk_one_login_discovery::ProviderCache) {
+    /// loop {
+    ///     let outcome = cache.refresh_due().await;
+    ///     for (document, error) in outcome.failures() {
+    ///         tracing::warn!(%document, error = error.code(), "refresh ahead failed");
+    ///     }
+    ///     // `None`: nothing cached yet, so nothing to keep fresh; look again in a minute.
+    ///     let wake_at = cache.next_refresh_at().unwrap_or_else(|| now() + 60);
+    ///     sleep_until(wake_at).await;
+    /// }
+    /// # }
+    /// ```
+    ///
+    /// Documents never fetched are left alone ([`RefreshStatus::NotCached`]). Every refresh is
+    /// single-flight with every other fetch of that document: any number of concurrent callers
+    /// (one loop per service sharing this cache through a [`ProviderRegistry`], say) cause one
+    /// request per due document. A failed refresh keeps the cached copy in use and is not
+    /// retried before [`CachePolicy::retry_after_error`] ([`RefreshStatus::Paused`]).
+    pub async fn refresh_due(&self) -> RefreshOutcome {
+        let inner = &self.inner;
+        let clock = inner.clock.as_ref();
+        let policy = &inner.policy;
+        let ((discovery, jwks), did) = join(
+            async {
+                // The discovery document first: the JWKS's URL comes from it.
+                let discovery = inner
+                    .metadata
+                    .refresh_if_due(clock, policy, || inner.fetch_metadata())
+                    .await;
+                let jwks = inner
+                    .jwks
+                    .refresh_if_due(clock, policy, || inner.fetch_jwks())
+                    .await;
+                (discovery, jwks)
+            },
+            inner
+                .did
+                .refresh_if_due(clock, policy, || inner.fetch_did()),
+        )
+        .await;
+        RefreshOutcome {
+            discovery,
+            jwks,
+            did,
+        }
+    }
+
+    /// When [`refresh_due`](Self::refresh_due) next has something to do: the earliest due time
+    /// of the cached documents (or, after a failed refresh, the end of its
+    /// [`CachePolicy::retry_after_error`] pause), in Unix seconds by this cache's clock. It may
+    /// be in the past: call `refresh_due` at once. `None` while no document has been fetched.
+    pub fn next_refresh_at(&self) -> Option<i64> {
+        let inner = &self.inner;
+        [
+            inner.metadata.next_refresh_at(&inner.policy),
+            inner.jwks.next_refresh_at(&inner.policy),
+            inner.did.next_refresh_at(&inner.policy),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Requests made, refreshes, failures and stale serves, per document.
@@ -310,6 +491,36 @@ impl Inner {
             ttl,
         })
     }
+}
+
+/// Runs two futures at once on the caller's task and waits for both (the crate has no runtime
+/// of its own to spawn on).
+async fn join<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
+    let mut a = pin!(a);
+    let mut b = pin!(b);
+    let mut a_out = None;
+    let mut b_out = None;
+    poll_fn(|cx| {
+        if a_out.is_none()
+            && let Poll::Ready(out) = a.as_mut().poll(cx)
+        {
+            a_out = Some(out);
+        }
+        if b_out.is_none()
+            && let Poll::Ready(out) = b.as_mut().poll(cx)
+        {
+            b_out = Some(out);
+        }
+        match (a_out.take(), b_out.take()) {
+            (Some(a), Some(b)) => Poll::Ready((a, b)),
+            (a, b) => {
+                a_out = a;
+                b_out = b;
+                Poll::Pending
+            }
+        }
+    })
+    .await
 }
 
 /// One warning per key left out: its `kid` (public) and the reason code, never key material.

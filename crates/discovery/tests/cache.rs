@@ -62,7 +62,8 @@ async fn ten_thousand_random_unknown_kids_cost_at_most_one_request_per_cooldown_
     let cache = cache(&fake, &clock);
     cache.keys().await.unwrap();
     assert_eq!(fake.count(JWKS), 1);
-    // 10,000 forged kids spread over 150 seconds: windows start at T0, T0+60 and T0+120.
+    // 10,000 forged kids spread over 150 seconds, starting right after a regular fetch: the
+    // cool-down windows start at T0 (the first forged kid's refresh), T0+60 and T0+120.
     for i in 0..10_000u64 {
         if i > 0 && i % 200 == 0 {
             clock.advance(secs(3));
@@ -72,11 +73,11 @@ async fn ten_thousand_random_unknown_kids_cost_at_most_one_request_per_cooldown_
         assert_eq!(err.code(), "discovery.unknown_kid");
     }
     assert_eq!(clock_offset(&clock), 147);
-    // One request per elapsed cool-down window after the first fetch: at T0+60 and T0+120.
-    assert_eq!(fake.count(JWKS), 3);
+    // The regular fetch, then one request per cool-down window: at T0, T0+60 and T0+120.
+    assert_eq!(fake.count(JWKS), 4);
     let stats = cache.stats().jwks;
-    assert_eq!(stats.unknown_kid_refreshes, 2);
-    assert_eq!(stats.unknown_kid_fast_failures, 9_998);
+    assert_eq!(stats.unknown_kid_refreshes, 3);
+    assert_eq!(stats.unknown_kid_fast_failures, 9_997);
 }
 
 fn clock_offset(clock: &TestClock) -> i64 {
@@ -142,6 +143,126 @@ async fn an_unknown_kid_right_after_a_cold_fetch_costs_no_second_request() {
 }
 
 #[tokio::test]
+async fn a_kid_unknown_right_after_a_regular_fetch_triggers_one_refresh() {
+    let fake = FakeProvider::one_login();
+    let clock = TestClock::at(T0);
+    let cache = cache(&fake, &clock);
+    cache.keys().await.unwrap();
+    clock.advance(secs(2));
+    let err = cache.keys_for_kid(Some("nope")).await.unwrap_err();
+    assert_eq!(err, DiscoveryError::UnknownKid { kid: "nope".into() });
+    assert_eq!(fake.count(JWKS), 2, "the regular fetch and one refresh");
+    cache.keys_for_kid(Some("still-nope")).await.unwrap_err();
+    assert_eq!(fake.count(JWKS), 2, "the refresh started the cool-down");
+    let stats = cache.stats().jwks;
+    assert_eq!(stats.unknown_kid_refreshes, 1);
+    assert_eq!(stats.unknown_kid_fast_failures, 1);
+}
+
+#[tokio::test]
+async fn a_key_used_the_second_after_it_was_published_is_accepted() {
+    let fake = FakeProvider::one_login();
+    let clock = TestClock::at(T0);
+    let cache = cache(&fake, &clock);
+    cache.keys_for_kid(Some("k1")).await.unwrap();
+    // As GDS's simulator does: publish k2 and sign with it at once.
+    clock.advance(secs(1));
+    fake.route(
+        JWKS,
+        Route::json(&jwks(&[("k1", 0), ("k2", 1)]), Some("max-age=86400")),
+    );
+    let keys = cache.keys_for_kid(Some("k2")).await.unwrap();
+    assert!(keys.get("k2").is_some());
+    assert_eq!(fake.count(JWKS), 2);
+    assert_eq!(cache.stats().jwks.unknown_kid_refreshes, 1);
+}
+
+#[tokio::test]
+async fn an_identity_kid_unknown_right_after_a_regular_fetch_triggers_one_refresh() {
+    let fake = FakeProvider::one_login();
+    let clock = TestClock::at(T0);
+    let cache = cache(&fake, &clock);
+    cache.did_document().await.unwrap();
+    fake.route(
+        DID_PATH,
+        Route::json(
+            &did_document(&[("d1", 0), ("d2", 1)]),
+            Some("max-age=3600, private"),
+        ),
+    );
+    let doc = cache
+        .did_document_for_kid(&format!("{DID}#d2"))
+        .await
+        .unwrap();
+    assert!(doc.key_for_kid(&format!("{DID}#d2")).is_some());
+    assert_eq!(fake.count(DID_PATH), 2);
+    let err = cache
+        .did_document_for_kid(&format!("{DID}#forged"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "discovery.unknown_identity_kid");
+    assert_eq!(fake.count(DID_PATH), 2, "the refresh started the cool-down");
+}
+
+#[tokio::test]
+async fn a_flood_of_unknown_kids_after_regular_refreshes_is_still_one_request_per_window() {
+    let fake = FakeProvider::one_login();
+    let clock = TestClock::at(T0);
+    let policy = CachePolicy {
+        min_ttl: secs(10),
+        max_ttl: secs(10),
+        ..CachePolicy::default()
+    };
+    let cache = cache_with(&fake, &clock, policy);
+    // A 10-second JWKS: a regular fetch every 10 s, forged kids every second, for 300 s.
+    for _ in 0..300 {
+        for _ in 0..20 {
+            let kid = random_token().unwrap();
+            cache.keys_for_kid(Some(&kid)).await.unwrap_err();
+        }
+        clock.advance(secs(1));
+    }
+    let stats = cache.stats().jwks;
+    assert_eq!(stats.unknown_kid_refreshes, 5, "one per 60 s window");
+    assert_eq!(
+        fake.count(JWKS),
+        30 + 5,
+        "30 regular fetches and 5 refreshes"
+    );
+}
+
+#[tokio::test]
+async fn concurrent_unknown_kids_right_after_a_regular_fetch_share_one_refresh() {
+    let fake = FakeProvider::one_login();
+    let clock = TestClock::at(T0);
+    let cache = cache(&fake, &clock);
+    cache.keys().await.unwrap();
+    fake.close_gate();
+    let tasks: Vec<_> = (0..1_000)
+        .map(|i| {
+            let cache = cache.clone();
+            tokio::spawn(async move { cache.keys_for_kid(Some(&format!("forged-{i}"))).await })
+        })
+        .collect();
+    while fake.started() < 1 {
+        tokio::task::yield_now().await;
+    }
+    yield_a_while().await;
+    fake.open_gate();
+    for task in tasks {
+        assert_eq!(
+            task.await.unwrap().unwrap_err().code(),
+            "discovery.unknown_kid"
+        );
+    }
+    assert_eq!(
+        fake.count(JWKS),
+        2,
+        "the regular fetch and one shared refresh"
+    );
+}
+
+#[tokio::test]
 async fn known_kid_and_absent_kid_are_served_from_the_cache() {
     let fake = FakeProvider::one_login();
     let clock = TestClock::at(T0);
@@ -185,10 +306,17 @@ async fn rotated_key_is_accepted_after_one_refresh_and_removed_key_refused_after
     assert_eq!(err, DiscoveryError::UnknownKid { kid: "k1".into() });
     assert_eq!(
         fake.count(JWKS),
-        3,
+        4,
+        "one refresh: a regular fetch does not start the cool-down"
+    );
+    let err = cache.keys_for_kid(Some("k1")).await.unwrap_err();
+    assert_eq!(err, DiscoveryError::UnknownKid { kid: "k1".into() });
+    assert_eq!(
+        fake.count(JWKS),
+        4,
         "refused during the cool-down, without a request"
     );
-    assert_eq!(cache.stats().jwks.refreshes, 2);
+    assert_eq!(cache.stats().jwks.refreshes, 3);
 }
 
 #[tokio::test]
@@ -599,7 +727,17 @@ async fn did_document_for_an_unknown_kid_refreshes_once_under_the_same_rules() {
             kid: new_kid.clone()
         }
     );
-    assert_eq!(fake.count(DID_PATH), 1, "cool-down after the first fetch");
+    assert_eq!(
+        fake.count(DID_PATH),
+        2,
+        "one refresh, even right after the first fetch"
+    );
+    cache.did_document_for_kid(&new_kid).await.unwrap_err();
+    assert_eq!(
+        fake.count(DID_PATH),
+        2,
+        "cool-down after the unknown-kid refresh"
+    );
     fake.route(
         DID_PATH,
         Route::json(
@@ -610,13 +748,13 @@ async fn did_document_for_an_unknown_kid_refreshes_once_under_the_same_rules() {
     clock.advance(secs(60));
     let doc = cache.did_document_for_kid(&new_kid).await.unwrap();
     assert!(doc.key_for_kid(&new_kid).is_some());
-    assert_eq!(fake.count(DID_PATH), 2);
+    assert_eq!(fake.count(DID_PATH), 3);
     let err = cache
         .did_document_for_kid("did:web:evil.example#d1")
         .await
         .unwrap_err();
     assert_eq!(err.code(), "discovery.unknown_identity_kid");
-    assert_eq!(fake.count(DID_PATH), 2);
+    assert_eq!(fake.count(DID_PATH), 3);
 }
 
 #[tokio::test]

@@ -190,17 +190,19 @@ impl HttpTransport for FakeProvider {
     fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
         Box::pin(async move {
             self.started.fetch_add(1, Ordering::SeqCst);
+            // The response is what the provider served when the request reached it: a route
+            // changed while the request is held at the gate is seen by later requests only.
+            let path = request.url.path().to_owned();
+            let route = self.routes.lock().unwrap().get(&path).cloned();
+            let route = route.unwrap_or_else(|| Route::status(404, "not found"));
             let gate = self.gate.lock().unwrap().clone();
             if let Some(gate) = gate {
                 let _permit = gate.acquire().await.unwrap();
             }
-            let path = request.url.path().to_owned();
             self.log.lock().unwrap().push((
                 path.clone(),
                 request.header("user-agent").map(str::to_owned),
             ));
-            let route = self.routes.lock().unwrap().get(&path).cloned();
-            let route = route.unwrap_or_else(|| Route::status(404, "not found"));
             Ok(HttpResponse {
                 status: route.status,
                 headers: route.headers,
