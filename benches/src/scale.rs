@@ -537,7 +537,7 @@ pub async fn many_services(
         u64::try_from(all_bytes.saturating_sub(one_bytes)).unwrap_or(u64::MAX) / extra;
 
     for rp in one_login.iter() {
-        provider.register(rp.service());
+        provider.register(rp.config());
     }
     let mut tasks = JoinSet::new();
     for rp in one_login.iter() {

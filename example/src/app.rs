@@ -12,9 +12,9 @@ use axum::http::header::{self, HeaderName};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::Response;
 use axum::routing::get;
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use govuk_one_login::{OneLogin, RelyingParty, SignInOptions, SignedIn, back_channel_response};
+use govuk_one_login::{
+    BackChannelResponse, OneLogin, PendingSignIn, RelyingParty, SignInOptions, SignedIn,
+};
 use govuk_one_login_core::{SharedClock, SystemClock};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
@@ -51,7 +51,7 @@ impl Paths {
     fn of(one_login: &OneLogin) -> Result<Self, ExampleError> {
         let mut paths = Self::default();
         for rp in one_login.iter() {
-            let svc = rp.service();
+            let svc = rp.config();
             let name = svc.name().as_str();
             let mut uses: Vec<(Purpose, &str)> = Vec::new();
             uses.extend(
@@ -298,7 +298,7 @@ fn secure_for(rp: Option<&RelyingParty>, headers: &HeaderMap) -> bool {
         .get("x-forwarded-proto")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.eq_ignore_ascii_case("https"));
-    proxied || rp.is_some_and(|rp| rp.service().default_redirect_uri().scheme() == "https")
+    proxied || rp.is_some_and(|rp| rp.config().default_redirect_uri().scheme() == "https")
 }
 
 fn query_param(query: Option<&str>, name: &str) -> Option<String> {
@@ -393,7 +393,7 @@ async fn sign_in_inner(
 ) -> Result<Response, PageError> {
     let rp = app
         .one_login()
-        .service(service)
+        .relying_party(service)
         .ok_or_else(|| PageError::UnknownService(service.chars().take(100).collect()))?;
     let identity = match query_param(query, "identity").as_deref() {
         None | Some("false") => false,
@@ -422,28 +422,62 @@ async fn sign_out(
     Path(service): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(rp) = app.one_login().service(&service) else {
+    let Some(rp) = app.one_login().relying_party(&service) else {
         return error_page(
             &PageError::UnknownService(service.chars().take(100).collect()),
             Vec::new(),
         );
     };
     let secure = secure_for(Some(rp), &headers);
-    // The local session ends whatever happens next.
+    // The local session ends now, when the person asks; the return from One Login ends nothing.
     let person = session_cookie(&headers)
         .and_then(|c| app.sessions().remove(&c))
         .and_then(|s| s.person)
-        .filter(|p| p.service() == rp.service().name());
-    let (hint, post_logout) = match &person {
-        Some(p) => (
-            Some(p.id_token()),
-            rp.service().post_logout_redirect_uris().first(),
-        ),
-        None => (None, None),
+        .filter(|p| p.service() == rp.config().name());
+    let Some(person) = person else {
+        return redirect("/", vec![clear_cookie(secure)]);
     };
-    match rp.sign_out_url(hint, post_logout, None).await {
-        Ok(url) => redirect(url.as_str(), vec![clear_cookie(secure)]),
+    match rp.start_sign_out(&person, None).await {
+        Ok(start) => {
+            // A new anonymous session holds only the pending sign-out's state.
+            let cookie = match start.pending {
+                Some(pending) => app.sessions().create(Session {
+                    sign_out: Some(pending),
+                    ..Session::default()
+                }),
+                None => Ok(String::new()),
+            };
+            match cookie {
+                Ok(c) if !c.is_empty() => {
+                    redirect(start.url.as_str(), vec![set_cookie(&c, secure)])
+                }
+                Ok(_) => redirect(start.url.as_str(), vec![clear_cookie(secure)]),
+                Err(e) => error_page(&PageError::from(e), vec![clear_cookie(secure)]),
+            }
+        }
         Err(e) => error_page(&PageError::from(e), vec![clear_cookie(secure)]),
+    }
+}
+
+/// The return from One Login's logout: "signed out" only when the state is the one this
+/// browser's sign-out sent. A forged return ends nothing and shows the person's real state.
+async fn signed_out(app: &App, query: Option<&str>, headers: &HeaderMap) -> Response {
+    let cookie = session_cookie(headers);
+    let session = cookie.as_deref().and_then(|c| app.sessions().get(c));
+    let pending = session.as_ref().and_then(|s| s.sign_out.clone());
+    let person = session.and_then(|s| s.person);
+    match app
+        .one_login()
+        .finish_sign_out(query.unwrap_or_default(), pending)
+        .await
+    {
+        Ok(_) => {
+            if let Some(c) = &cookie {
+                app.sessions().clear_sign_out(c);
+            }
+            home_page(app, person.as_ref(), Some("You have signed out."))
+        }
+        Err(_) => home_page(app, person.as_ref(), None),
     }
 }
 
@@ -467,10 +501,7 @@ async fn service_paths(
     };
     match (purpose, &method) {
         (Purpose::Callback, &Method::GET) => callback(&app, services, uri.query(), &headers).await,
-        (Purpose::SignedOut, &Method::GET) => {
-            let person = app.sessions().person(session_cookie(&headers).as_deref());
-            home_page(&app, person.as_ref(), Some("You have signed out."))
-        }
+        (Purpose::SignedOut, &Method::GET) => signed_out(&app, uri.query(), &headers).await,
         (Purpose::BackChannel, &Method::POST) => back_channel(&app, services, &body).await,
         _ => {
             let allow = if purpose == Purpose::BackChannel {
@@ -489,49 +520,41 @@ async fn callback(
     query: Option<&str>,
     headers: &HeaderMap,
 ) -> Response {
-    let first_rp = services.first().and_then(|s| app.one_login().service(s));
+    let first_rp = services
+        .first()
+        .and_then(|s| app.one_login().relying_party(s));
     let secure = secure_for(first_rp, headers);
     let cookie = session_cookie(headers);
     let session = cookie.as_deref().and_then(|c| app.sessions().get(c));
     let (Some(cookie), Some(session)) = (cookie, session) else {
         return error_page(&PageError::NoPendingSignIn, vec![clear_cookie(secure)]);
     };
-    // The pending sign-in of one of this path's services: the one whose state the callback
-    // carries, else the latest (the library then says precisely what is wrong with the callback).
-    let state = query_param(query, "state");
-    let candidates: Vec<usize> = session
+    // Only this path's services' sign-ins can finish here; the library picks the one whose
+    // state the callback carries and takes it out (usable once). A callback naming none of them
+    // takes nothing out and leaves the session as it is: a forged callback ends nothing.
+    let (mut here, elsewhere): (Vec<PendingSignIn>, Vec<PendingSignIn>) = session
         .pending
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| services.iter().any(|s| s == p.service()))
-        .map(|(i, _)| i)
-        .collect();
-    let chosen = candidates
-        .iter()
-        .copied()
-        .find(|&i| {
-            state
-                .as_deref()
-                .is_some_and(|s| session.pending[i].state().matches(s))
-        })
-        .or_else(|| candidates.last().copied());
-    let Some(index) = chosen else {
+        .into_iter()
+        .partition(|p| services.iter().any(|s| s == p.service()));
+    if here.is_empty() {
         return error_page(&PageError::NoPendingSignIn, Vec::new());
-    };
-    let mut rest = session.pending;
-    let pending = rest.remove(index);
-    // Usable once, whatever the outcome.
+    }
+    let query = query.unwrap_or_default();
+    let result = app.one_login().finish_sign_in(query, &mut here).await;
+    let mut rest = elsewhere;
+    rest.extend(here);
     app.sessions().set_pending(&cookie, rest.clone());
-    let Some(rp) = app.one_login().service(pending.service()) else {
-        return error_page(&PageError::NoPendingSignIn, Vec::new());
-    };
-    let secure = secure_for(Some(rp), headers);
-    match rp.finish_sign_in(query.unwrap_or_default(), pending).await {
+    match result {
         Ok(person) => {
+            let secure = secure_for(
+                app.one_login().relying_party(person.service().as_str()),
+                headers,
+            );
             // A new session id for the signed-in person (no session fixation).
             app.sessions().remove(&cookie);
             let session = Session {
                 pending: rest,
+                signed_in_at: app.sessions().now(),
                 person: Some(person),
                 ..Session::default()
             };
@@ -540,62 +563,34 @@ async fn callback(
                 Err(e) => error_page(&PageError::from(e), vec![clear_cookie(secure)]),
             }
         }
-        Err(e) => {
-            app.sessions().remove(&cookie);
-            error_page(&PageError::from(e), vec![clear_cookie(secure)])
-        }
-    }
-}
-
-/// The `aud` of a logout token, read without verification, only to pick which service verifies
-/// it when several share a back-channel path.
-fn unverified_audience(body: &[u8]) -> Option<String> {
-    let token = url::form_urlencoded::parse(body)
-        .find(|(k, _)| k == "logout_token")
-        .map(|(_, v)| v.into_owned())?;
-    let payload = token.split('.').nth(1)?;
-    if payload.len() > 64 * 1024 {
-        return None;
-    }
-    let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
-    match claims.get("aud")? {
-        Value::String(a) => Some(a.clone()),
-        Value::Array(a) => a.first().and_then(Value::as_str).map(str::to_owned),
-        _ => None,
+        Err(e) => error_page(&PageError::from(e), Vec::new()),
     }
 }
 
 async fn back_channel(app: &App, services: &[String], body: &[u8]) -> Response {
-    let rps: Vec<&RelyingParty> = services
-        .iter()
-        .filter_map(|s| app.one_login().service(s))
-        .collect();
-    let rp = match rps.as_slice() {
-        [only] => Some(*only),
-        many => {
-            let aud = unverified_audience(body);
-            many.iter()
-                .find(|rp| aud.as_deref() == Some(rp.service().client_id().as_str()))
-                .or_else(|| many.first())
-                .copied()
+    let names: Vec<&str> = services.iter().map(String::as_str).collect();
+    let response = match app
+        .one_login()
+        .back_channel_logout_among(&names, body)
+        .await
+    {
+        Ok(notice) => {
+            let ended = app.sessions().end_subject(
+                notice.service().as_str(),
+                notice.sub(),
+                notice.ends_sessions_begun_before(),
+            );
+            tracing::info!(service = %notice.service(), ended, "back-channel logout");
+            BackChannelResponse::applied()
         }
+        Err(e) => e.response(),
     };
-    let Some(rp) = rp else {
-        return respond(404, Vec::new(), Body::empty());
-    };
-    let result = rp.back_channel_logout(body).await;
-    if let Ok(notice) = &result {
-        let ended = app
-            .sessions()
-            .end_subject(notice.service().as_str(), notice.sub());
-        tracing::info!(service = %notice.service(), ended, "back-channel logout");
-    }
-    let (status, headers, text) = back_channel_response(&result);
-    let headers = headers
-        .into_iter()
-        .map(|(k, v)| (HeaderName::from_static(k), v.to_owned()))
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(k, v)| (HeaderName::from_static(k), (*v).to_owned()))
         .collect();
-    respond(status, headers, text)
+    respond(response.status(), headers, response.body().to_owned())
 }
 
 #[cfg(test)]
@@ -629,25 +624,5 @@ mod tests {
         assert!(secure.ends_with("; Secure"));
         let (_, cleared) = clear_cookie(false);
         assert!(cleared.contains("Max-Age=0"));
-    }
-
-    #[test]
-    fn unverified_audience_reads_a_string_or_the_first_of_an_array() {
-        let token = |claims: &str| {
-            format!(
-                "logout_token=e30.{}.sig",
-                URL_SAFE_NO_PAD.encode(claims.as_bytes())
-            )
-        };
-        assert_eq!(
-            unverified_audience(token(r#"{"aud":"c1"}"#).as_bytes()).as_deref(),
-            Some("c1")
-        );
-        assert_eq!(
-            unverified_audience(token(r#"{"aud":["c2","c3"]}"#).as_bytes()).as_deref(),
-            Some("c2")
-        );
-        assert_eq!(unverified_audience(b"logout_token=garbage"), None);
-        assert_eq!(unverified_audience(b""), None);
     }
 }

@@ -76,18 +76,18 @@ pub(crate) fn home<'a>(
         escape(issuer)
     );
     for rp in services {
-        let name = rp.service().name().as_str();
+        let name = rp.config().name().as_str();
         let seg = path_segment(name);
         let _ = write!(
             body,
             "<li><strong>{n}</strong> (client <code>{c}</code>) \
 <a class=\"button\" id=\"sign-in-{a}\" href=\"/sign-in/{s}\">Sign in to {n}</a>",
             n = escape(name),
-            c = escape(rp.service().client_id().as_str()),
+            c = escape(rp.config().client_id().as_str()),
             a = escape(&seg),
             s = escape(&seg),
         );
-        if rp.service().identity_vtr().is_some() {
+        if rp.config().identity_vtr().is_some() {
             let _ = write!(
                 body,
                 "<a class=\"button\" id=\"identity-{a}\" href=\"/sign-in/{s}?identity=true\">\

@@ -160,7 +160,7 @@ async fn run(listen: SocketAddr, config: Option<PathBuf>) -> Result<(), ExampleE
         }
     };
     for rp in one_login.iter() {
-        let svc = rp.service();
+        let svc = rp.config();
         println!(
             "  service {} (client {}), callback {}",
             svc.name(),

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use govuk_one_login::{PendingSignIn, SignedIn};
+use govuk_one_login::{PendingSignIn, PendingSignOut, SignedIn};
 use govuk_one_login_core::{SharedClock, random_token, secret_digest};
 
 /// The session cookie's name.
@@ -22,6 +22,10 @@ pub const MAX_PENDING_PER_SESSION: usize = 5;
 pub(crate) struct Session {
     pub(crate) pending: Vec<PendingSignIn>,
     pub(crate) person: Option<SignedIn>,
+    /// When the person signed in (back-channel logout ends sessions begun before its token).
+    pub(crate) signed_in_at: i64,
+    /// A sign-out sent to One Login, checked when the browser comes back.
+    pub(crate) sign_out: Option<PendingSignOut>,
     pub(crate) last_seen: i64,
 }
 
@@ -68,7 +72,8 @@ impl SessionStore {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn now(&self) -> i64 {
+    /// The time on the store's clock (Unix seconds).
+    pub(crate) fn now(&self) -> i64 {
         self.clock.now_unix()
     }
 
@@ -161,17 +166,25 @@ impl SessionStore {
         self.lock().remove(&secret_digest(cookie))
     }
 
-    /// Ends every session in which `sub` is signed in to `service` (back-channel logout). Returns
-    /// how many ended.
-    pub fn end_subject(&self, service: &str, sub: &str) -> usize {
+    /// Ends every session in which `sub` is signed in to `service` and which began before
+    /// `begun_before` (back-channel logout). Returns how many ended.
+    pub fn end_subject(&self, service: &str, sub: &str, begun_before: i64) -> usize {
         let mut map = self.lock();
         let before = map.len();
         map.retain(|_, s| {
-            !s.person
-                .as_ref()
-                .is_some_and(|p| p.service().as_str() == service && p.sub() == sub)
+            !(s.signed_in_at < begun_before
+                && s.person
+                    .as_ref()
+                    .is_some_and(|p| p.service().as_str() == service && p.sub() == sub))
         });
         before - map.len()
+    }
+
+    /// Forgets a session's pending sign-out (its return was checked).
+    pub(crate) fn clear_sign_out(&self, cookie: &str) {
+        if let Some(session) = self.lock().get_mut(&secret_digest(cookie)) {
+            session.sign_out = None;
+        }
     }
 
     /// Replaces a session's pending sign-ins (after one was taken out for a callback).

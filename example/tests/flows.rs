@@ -239,14 +239,14 @@ async fn back_channel_logout_ends_every_session_of_that_sub() {
     assert_eq!(me(&app, &phone).await.status(), StatusCode::UNAUTHORIZED);
     assert!(app.app.sessions().is_empty());
 
-    // One Login retries: the same token again is still a 200.
+    // The same token again is a replay: refused, and it ends nothing.
     let again = app
         .demo
         .provider()
         .deliver_back_channel_logout(&app.url("/auth/back-channel-logout"), &token)
         .await
         .unwrap();
-    assert_eq!(again, 200);
+    assert_eq!(again, 400);
 }
 
 #[tokio::test]
@@ -308,7 +308,7 @@ async fn callback_without_a_pending_sign_in_is_an_error_page_with_no_session() {
 }
 
 #[tokio::test]
-async fn callback_with_another_state_fails_with_state_mismatch_and_ends_the_session() {
+async fn a_forged_callback_is_refused_and_leaves_the_pending_sign_in_and_the_session_alone() {
     let app = TestApp::start().await;
     let browser = Browser::new();
     let start = browser
@@ -328,25 +328,51 @@ async fn callback_with_another_state_fails_with_state_mismatch_and_ends_the_sess
         .unwrap();
     assert_eq!(forged.status(), StatusCode::BAD_REQUEST);
     assert_eq!(forged.headers()[REFERRER_POLICY], "no-referrer");
-    assert!(
-        forged.headers()[SET_COOKIE]
-            .to_str()
-            .unwrap()
-            .contains("Max-Age=0")
-    );
+    // The session cookie is left alone: an attacker's link cannot end the victim's session.
+    assert!(forged.headers().get(SET_COOKIE).is_none());
     let html = forged.text().await.unwrap();
     assert!(html.contains("sign_in.state_mismatch"), "{html}");
 
-    // The pending sign-in was used up: the genuine callback no longer finishes.
+    // The pending sign-in was not used up: the genuine callback still finishes.
     let late = browser.manual.get(real_callback).send().await.unwrap();
-    assert_eq!(late.status(), StatusCode::BAD_REQUEST);
-    assert!(
-        late.text()
+    assert_eq!(late.status(), StatusCode::SEE_OTHER);
+    assert_eq!(me(&app, &browser).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_forged_callback_does_not_end_a_signed_in_session() {
+    let app = TestApp::start().await;
+    let browser = Browser::new();
+    sign_in(&app, &browser, "").await;
+    // A second sign-in in flight, then a forged callback.
+    browser.manual.get(app.url("/sign-in/demo")).send().await.unwrap();
+    let forged = browser
+        .manual
+        .get(app.url("/auth/callback?code=x&state=forged"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(me(&app, &browser).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_forged_post_logout_return_ends_nothing_and_says_nothing_about_signing_out() {
+    let app = TestApp::start().await;
+    let browser = Browser::new();
+    sign_in(&app, &browser, "").await;
+    for query in ["", "?state=forged"] {
+        let page = browser
+            .follow
+            .get(format!("{}{query}", app.url("/signed-out")))
+            .send()
             .await
-            .unwrap()
-            .contains("example.no_pending_sign_in")
-    );
-    assert_eq!(me(&app, &browser).await.status(), StatusCode::UNAUTHORIZED);
+            .unwrap();
+        assert_eq!(page.status(), StatusCode::OK);
+        let html = page.text().await.unwrap();
+        assert!(!html.contains("You have signed out."), "{html}");
+        assert_eq!(me(&app, &browser).await.status(), StatusCode::OK);
+    }
 }
 
 #[tokio::test]

@@ -113,7 +113,7 @@ impl Harness {
 
     /// A service's relying party.
     pub fn rp(&self, name: &str) -> &RelyingParty {
-        self.one_login.service(name).unwrap()
+        self.one_login.relying_party(name).unwrap()
     }
 
     /// Starts a sign-in and plays the browser at the provider: returns the pending sign-in and the

@@ -15,7 +15,7 @@ async fn signs_in_with_authentication_only() {
         "auth_only_sign_in",
         h.sign_in("auth", SignInOptions::default()).await,
     );
-    let svc = h.rp("auth").service();
+    let svc = h.rp("auth").config();
     assert_eq!(signed_in.sub(), h.provider.subject_for(svc));
     assert_eq!(signed_in.vot(), CredentialLevel::ClCm);
     assert_eq!(signed_in.email(), Some(h.provider.user().email.as_str()));
@@ -239,8 +239,8 @@ async fn two_concurrent_services_each_get_their_own_person() {
     let (ra, rb) = (ra.unwrap(), rb.unwrap());
     assert_eq!(ra.service().as_str(), "a");
     assert_eq!(rb.service().as_str(), "b");
-    assert_eq!(ra.sub(), h.provider.subject_for(h.rp("a").service()));
-    assert_eq!(rb.sub(), h.provider.subject_for(h.rp("b").service()));
+    assert_eq!(ra.sub(), h.provider.subject_for(h.rp("a").config()));
+    assert_eq!(rb.sub(), h.provider.subject_for(h.rp("b").config()));
 }
 
 #[tokio::test]
@@ -384,7 +384,7 @@ async fn re_authentication_refuses_an_auth_time_from_before_the_request() {
     // The provider silently reuses its session: the same person, authenticated an hour ago.
     let mut claims = h
         .provider
-        .id_token_claims(h.rp("jar").service(), object["nonce"].as_str().unwrap());
+        .id_token_claims(h.rp("jar").config(), object["nonce"].as_str().unwrap());
     claims["auth_time"] = serde_json::json!(start.pending.created_at() - 3600);
     let token = h.provider.mint_id_token(
         claims,

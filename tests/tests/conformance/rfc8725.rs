@@ -29,7 +29,7 @@ async fn with_token(
         .find(|(k, _)| k == "nonce")
         .map(|(_, v)| v.into_owned())
         .unwrap();
-    let claims = h.provider.id_token_claims(h.rp("auth").service(), &nonce);
+    let claims = h.provider.id_token_claims(h.rp("auth").config(), &nonce);
     let token = craft(&h, claims);
     h.provider.set_faults(Faults::id_token_override(token));
     let location = h.provider.authorize(&start.url).await.unwrap();
