@@ -345,7 +345,12 @@ async fn a_forged_callback_does_not_end_a_signed_in_session() {
     let browser = Browser::new();
     sign_in(&app, &browser, "").await;
     // A second sign-in in flight, then a forged callback.
-    browser.manual.get(app.url("/sign-in/demo")).send().await.unwrap();
+    browser
+        .manual
+        .get(app.url("/sign-in/demo"))
+        .send()
+        .await
+        .unwrap();
     let forged = browser
         .manual
         .get(app.url("/auth/callback?code=x&state=forged"))

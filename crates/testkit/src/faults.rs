@@ -208,6 +208,11 @@ pub enum TokenResponseFault {
     MissingAccessToken,
     /// `token_type` is `mac` rather than `Bearer`.
     TokenTypeNotBearer,
+    /// A 200 answer with valid tokens that also carries `"error": "invalid_grant"`.
+    ErrorMemberWithTokens,
+    /// The `id_token` member twice: first a forged value, then the valid token (a parser that
+    /// keeps the last copy accepts it; one that keeps the first fails later).
+    DuplicateIdToken,
 }
 
 /// A fault in a back-channel logout token ([`MockOneLogin::mint_logout_token`]).

@@ -1,8 +1,11 @@
 //! The happy paths and the facade's promises: auth-only and identity sign-in, sign-out, isolation
 //! between services, service switching within and across sectors, re-authentication.
 
-use govuk_one_login::{SignInError, SignInOptions};
-use govuk_one_login_conformance::{Harness, auth_service, expect_success, identity_service};
+use govuk_one_login::protocol::LogoutRequest;
+use govuk_one_login::{PendingSignOut, SignInError, SignInOptions, SignOutError};
+use govuk_one_login_conformance::{
+    Harness, auth_service, expect_failure, expect_success, identity_service,
+};
 use govuk_one_login_core::{CredentialLevel, IdentityLevel, ServiceSpec};
 
 const F: &str = "flows";
@@ -109,36 +112,102 @@ async fn identity_is_refused_for_a_service_without_an_identity_vector() {
 }
 
 #[tokio::test]
-async fn signs_out_to_a_registered_post_logout_uri_with_state() {
+async fn signs_out_to_a_registered_post_logout_uri_with_a_state_checked_on_return() {
     let h = Harness::standard().await;
     let signed_in = h.sign_in("auth", SignInOptions::default()).await.unwrap();
     let rp = h.rp("auth");
-    let target = rp.service().post_logout_redirect_uris()[0].clone();
-    let url = rp
-        .sign_out_url(Some(signed_in.id_token()), Some(&target), Some("bye"))
-        .await
+    let target = rp.config().post_logout_redirect_uris()[0].clone();
+    let start = rp.start_sign_out(&signed_in, Some(&target)).await.unwrap();
+    let pending = start.pending.expect("a pending sign-out for a redirect");
+    assert_eq!(pending.service(), "auth");
+    let sent: Vec<(String, String)> = start.url.query_pairs().into_owned().collect();
+    let state = sent
+        .iter()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.clone())
         .unwrap();
-    let back = h.provider.logout(&url).await.unwrap();
-    assert_eq!(back.as_str(), format!("{target}?state=bye"));
+    assert!(state.len() >= 22, "at least 128 bits");
+    let back = h.provider.logout(&start.url).await.unwrap();
+    assert_eq!(back.as_str().split('?').next(), Some(target.as_str()));
+    let done = h
+        .one_login
+        .finish_sign_out(back.query().unwrap_or_default(), Some(pending.clone()))
+        .await;
+    let done = expect_success("sign_out", "state_checked_on_return", done);
+    assert_eq!(done.service(), "auth");
 
     let other = govuk_one_login::Url::parse("https://evil.example/").unwrap();
     let err = rp
-        .sign_out_url(Some(signed_in.id_token()), Some(&other), None)
+        .start_sign_out(&signed_in, Some(&other))
         .await
         .unwrap_err();
     assert_eq!(err.code(), "sign_out.unregistered_redirect");
 }
 
 #[tokio::test]
+async fn a_forged_post_logout_return_is_refused() {
+    let h = Harness::standard().await;
+    let signed_in = h.sign_in("auth", SignInOptions::default()).await.unwrap();
+    let start = h.one_login.start_sign_out(&signed_in, None).await.unwrap();
+    let pending = start.pending.unwrap();
+    let finish = |q: &'static str, p: Option<PendingSignOut>| {
+        let one_login = h.one_login.clone();
+        async move { one_login.finish_sign_out(q, p).await }
+    };
+    let code = |e: &SignOutError| e.code();
+    let r = finish("state=forged", Some(pending.clone())).await;
+    expect_failure(
+        "sign_out",
+        "forged_state",
+        "sign_out.state_mismatch",
+        r,
+        code,
+    );
+    let r = finish("", Some(pending.clone())).await;
+    expect_failure(
+        "sign_out",
+        "missing_state",
+        "sign_out.missing_state",
+        r,
+        code,
+    );
+    let r = finish("state=a&state=b", Some(pending.clone())).await;
+    expect_failure(
+        "sign_out",
+        "repeated_state",
+        "sign_out.duplicate_parameter",
+        r,
+        code,
+    );
+    let r = finish("state=anything", None).await;
+    expect_failure(
+        "sign_out",
+        "no_pending_sign_out",
+        "sign_out.no_pending",
+        r,
+        code,
+    );
+    // Another service's return cannot finish this one.
+    let rb = h.rp("identity");
+    let r = rb.finish_sign_out("state=x", Some(pending)).await;
+    expect_failure(
+        "sign_out",
+        "other_service",
+        "sign_out.wrong_service",
+        r,
+        code,
+    );
+}
+
+#[tokio::test]
 async fn a_logout_url_over_2048_characters_is_a_typed_error() {
     let h = Harness::standard().await;
     let signed_in = h.sign_in("auth", SignInOptions::default()).await.unwrap();
-    let state = "s".repeat(2048);
-    let err = h
-        .rp("auth")
-        .sign_out_url(Some(signed_in.id_token()), None, Some(&state))
-        .await
-        .unwrap_err();
+    let mut request = LogoutRequest::default();
+    request.id_token_hint = Some(signed_in.id_token().expose_secret().to_owned());
+    request.state = Some("s".repeat(2048));
+    let endpoint = h.provider.issuer().join("logout").unwrap();
+    let err = request.to_url(&endpoint).unwrap_err();
     assert_eq!(err.code(), "sign_out.url_too_long");
 }
 
@@ -217,7 +286,7 @@ async fn one_services_provider_failure_does_not_touch_another_service() {
         .sign_in("broken", SignInOptions::default())
         .await
         .unwrap_err();
-    assert_eq!(err.code(), "header.alg_not_allowed");
+    assert_eq!(err.code(), "id_token.header.alg_not_allowed");
     expect_success(
         F,
         "isolation_between_services",
@@ -410,12 +479,11 @@ async fn re_authentication_refuses_an_auth_time_from_before_the_request() {
 #[tokio::test]
 async fn a_post_logout_redirect_without_an_id_token_hint_is_refused() {
     let h = Harness::standard().await;
-    let rp = h.rp("auth");
-    let target = rp.service().post_logout_redirect_uris()[0].clone();
-    let err = rp
-        .sign_out_url(None, Some(&target), None)
-        .await
-        .unwrap_err();
+    let target = h.rp("auth").config().post_logout_redirect_uris()[0].clone();
+    let mut request = LogoutRequest::default();
+    request.post_logout_redirect_uri = Some(target);
+    let endpoint = h.provider.issuer().join("logout").unwrap();
+    let err = request.to_url(&endpoint).unwrap_err();
     assert_eq!(err.code(), "sign_out.redirect_needs_hint");
 }
 

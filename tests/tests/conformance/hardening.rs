@@ -92,7 +92,7 @@ async fn every_endpoint_outage_is_a_typed_error_never_a_panic_or_a_hang() {
             (_, "wrong_content_type") => "success",
             (_, "timeout") => "transport.timeout",
             (_, "oversized") => "transport.too_large",
-            (Endpoint::Token, "invalid_json") => "sign_in.token_response",
+            (Endpoint::Token, "invalid_json") => "token_response.not_json",
             (Endpoint::Token, _) => "sign_in.token_endpoint",
             (Endpoint::Userinfo, "invalid_json") => "userinfo.not_json",
             (Endpoint::Userinfo, _) => "sign_in.userinfo_endpoint",
@@ -264,8 +264,10 @@ async fn no_token_code_assertion_key_or_personal_datum_reaches_any_trace_event()
         .await
         .unwrap();
     let rp = h.rp("identity");
-    let target = rp.service().post_logout_redirect_uris()[0].clone();
-    rp.sign_out_url(Some(signed_in.id_token()), Some(&target), None)
+    let target = rp.config().post_logout_redirect_uris()[0].clone();
+    let start = rp.start_sign_out(&signed_in, Some(&target)).await.unwrap();
+    let back = h.provider.logout(&start.url).await.unwrap();
+    rp.finish_sign_out(back.query().unwrap_or_default(), start.pending)
         .await
         .unwrap();
     let logout = h

@@ -30,24 +30,37 @@ async fn refuses_a_userinfo_sub_that_differs_from_the_id_token() {
 
 #[tokio::test]
 async fn refuses_token_responses_without_tokens_or_bearer() {
-    for (fault, scenario) in [
+    for (fault, scenario, expected) in [
         (
             TokenResponseFault::MissingIdToken,
             "token_response_missing_id_token",
+            "token_response.missing_id_token",
         ),
         (
             TokenResponseFault::MissingAccessToken,
             "token_response_missing_access_token",
+            "token_response.missing_access_token",
         ),
         (
             TokenResponseFault::TokenTypeNotBearer,
             "token_response_not_bearer",
+            "token_response.not_bearer",
+        ),
+        (
+            TokenResponseFault::ErrorMemberWithTokens,
+            "token_response_200_with_error_and_valid_tokens",
+            "token_response.error_member",
+        ),
+        (
+            TokenResponseFault::DuplicateIdToken,
+            "token_response_duplicate_id_token_member",
+            "token_response.duplicate_member",
         ),
     ] {
         let h = Harness::standard().await;
         h.provider.set_faults(Faults::token_response(fault));
         let r = h.sign_in("auth", SignInOptions::default()).await;
-        expect_failure(F, scenario, "sign_in.token_response", r, code);
+        expect_failure(F, scenario, expected, r, code);
         assert_eq!(h.calls_to("/userinfo"), 0);
     }
 }
@@ -183,7 +196,7 @@ async fn outages_give_typed_errors_on_every_endpoint() {
             Endpoint::Token,
             EndpointFault::GarbageJson,
             "token_garbage",
-            "sign_in.token_response",
+            "token_response.not_json",
         ),
         (
             Endpoint::Userinfo,

@@ -52,7 +52,7 @@ fn b64(v: &Value) -> String {
 
 #[tokio::test]
 async fn refuses_alg_none() {
-    with_token("alg_none", "header.alg_none", |h, c| {
+    with_token("alg_none", "id_token.header.alg_none", |h, c| {
         h.provider
             .mint_id_token(c, json!({"alg": "none"}), MockKey::Unsigned)
     })
@@ -61,11 +61,15 @@ async fn refuses_alg_none() {
 
 #[tokio::test]
 async fn refuses_hs256_keyed_with_the_providers_public_key() {
-    with_token("hs256_with_public_key", "header.alg_not_allowed", |h, c| {
-        let jwks = h.provider.jwks();
-        h.provider
-            .mint_id_token(c, json!({}), MockKey::Hmac(jwks.to_string().into_bytes()))
-    })
+    with_token(
+        "hs256_with_public_key",
+        "id_token.header.alg_not_allowed",
+        |h, c| {
+            let jwks = h.provider.jwks();
+            h.provider
+                .mint_id_token(c, json!({}), MockKey::Hmac(jwks.to_string().into_bytes()))
+        },
+    )
     .await;
 }
 
@@ -73,7 +77,7 @@ async fn refuses_hs256_keyed_with_the_providers_public_key() {
 async fn refuses_rs256_when_the_service_is_registered_for_es256() {
     with_token(
         "alg_substitution_rs256",
-        "header.alg_not_allowed",
+        "id_token.header.alg_not_allowed",
         |h, c| {
             h.provider
                 .mint_id_token(c, json!({}), MockKey::IdTokenRs256)
@@ -84,7 +88,7 @@ async fn refuses_rs256_when_the_service_is_registered_for_es256() {
 
 #[tokio::test]
 async fn refuses_a_token_signed_by_an_unpublished_key() {
-    with_token("unknown_kid", "key.unknown_kid", |h, c| {
+    with_token("unknown_kid", "id_token.key.unknown_kid", |h, c| {
         h.provider.mint_id_token(c, json!({}), MockKey::Unpublished)
     })
     .await;
@@ -96,17 +100,17 @@ async fn refuses_kid_injection_strings() {
         (
             "kid_path_traversal",
             json!("../../../../etc/passwd"),
-            "key.unknown_kid",
+            "id_token.key.unknown_kid",
         ),
-        ("kid_sql", json!("' OR '1'='1"), "key.unknown_kid"),
-        ("kid_nul", json!("a\u{0}b"), "header.kid_invalid"),
+        ("kid_sql", json!("' OR '1'='1"), "id_token.key.unknown_kid"),
+        ("kid_nul", json!("a\u{0}b"), "id_token.header.kid_invalid"),
         (
             "kid_10000_chars",
             json!("k".repeat(10_000)),
-            "header.kid_invalid",
+            "id_token.header.kid_invalid",
         ),
-        ("kid_number", json!(42), "header.member_type"),
-        ("kid_object", json!({"a": 1}), "header.member_type"),
+        ("kid_number", json!(42), "id_token.header.member_type"),
+        ("kid_object", json!({"a": 1}), "id_token.header.member_type"),
     ] {
         with_token(scenario, expected, move |h, c| {
             h.provider
@@ -118,7 +122,7 @@ async fn refuses_kid_injection_strings() {
 
 #[tokio::test]
 async fn refuses_crit_headers() {
-    with_token("crit", "header.crit", |h, c| {
+    with_token("crit", "id_token.header.crit", |h, c| {
         h.provider
             .mint_id_token(c, json!({"crit": ["exp"], "exp": 1}), MockKey::IdTokenEs256)
     })
@@ -135,7 +139,7 @@ async fn refuses_embedded_or_remote_key_headers() {
         };
         with_token(
             &format!("header_{member}"),
-            "header.embedded_key",
+            "id_token.header.embedded_key",
             move |h, c| {
                 h.provider
                     .mint_id_token(c, json!({ member: value }), MockKey::IdTokenEs256)
@@ -147,7 +151,7 @@ async fn refuses_embedded_or_remote_key_headers() {
 
 #[tokio::test]
 async fn refuses_a_nested_jwt() {
-    with_token("nested_cty_jwt", "header.cty", |h, c| {
+    with_token("nested_cty_jwt", "id_token.header.cty", |h, c| {
         h.provider
             .mint_id_token(c, json!({"cty": "JWT"}), MockKey::IdTokenEs256)
     })
@@ -156,7 +160,7 @@ async fn refuses_a_nested_jwt() {
 
 #[tokio::test]
 async fn refuses_a_jwe() {
-    with_token("jwe", "token.encrypted", |_, _| {
+    with_token("jwe", "id_token.token.encrypted", |_, _| {
         let header = b64(&json!({"alg": "RSA-OAEP", "enc": "A256GCM"}));
         format!("{header}.AAAA.AAAA.AAAA.AAAA")
     })
@@ -165,14 +169,14 @@ async fn refuses_a_jwe() {
 
 #[tokio::test]
 async fn refuses_two_and_four_segments() {
-    with_token("two_segments", "token.segments", |h, c| {
+    with_token("two_segments", "id_token.token.segments", |h, c| {
         let t = h
             .provider
             .mint_id_token(c, json!({}), MockKey::IdTokenEs256);
         t.rsplit_once('.').unwrap().0.to_owned()
     })
     .await;
-    with_token("four_segments", "token.segments", |h, c| {
+    with_token("four_segments", "id_token.token.segments", |h, c| {
         format!(
             "{}.AAAA",
             h.provider
@@ -184,7 +188,7 @@ async fn refuses_two_and_four_segments() {
 
 #[tokio::test]
 async fn refuses_padding_and_non_base64url_characters() {
-    with_token("padding", "token.base64", |h, c| {
+    with_token("padding", "id_token.token.base64", |h, c| {
         format!(
             "{}==",
             h.provider
@@ -192,7 +196,7 @@ async fn refuses_padding_and_non_base64url_characters() {
         )
     })
     .await;
-    with_token("non_base64url", "token.base64", |h, c| {
+    with_token("non_base64url", "id_token.token.base64", |h, c| {
         let t = h
             .provider
             .mint_id_token(c, json!({}), MockKey::IdTokenEs256);
@@ -206,7 +210,7 @@ async fn refuses_padding_and_non_base64url_characters() {
 async fn refuses_duplicate_members_in_the_header() {
     with_token(
         "duplicate_header_member",
-        "token.duplicate_member",
+        "id_token.token.duplicate_member",
         |h, c| {
             let t = h
                 .provider
@@ -223,7 +227,7 @@ async fn refuses_duplicate_members_in_the_header() {
 
 #[tokio::test]
 async fn refuses_an_oversized_token() {
-    with_token("oversized", "token.too_large", |h, mut c| {
+    with_token("oversized", "id_token.token.too_large", |h, mut c| {
         c["padding"] = json!("x".repeat(40_000));
         h.provider
             .mint_id_token(c, json!({}), MockKey::IdTokenEs256)
@@ -239,11 +243,15 @@ async fn refuses_malformed_time_claims() {
         ("exp_null", Value::Null),
         ("exp_negative", json!(-1)),
     ] {
-        with_token(scenario, "claims.malformed_time", move |h, mut c| {
-            c["exp"] = value;
-            h.provider
-                .mint_id_token(c, json!({}), MockKey::IdTokenEs256)
-        })
+        with_token(
+            scenario,
+            "id_token.claims.malformed_time",
+            move |h, mut c| {
+                c["exp"] = value;
+                h.provider
+                    .mint_id_token(c, json!({}), MockKey::IdTokenEs256)
+            },
+        )
         .await;
     }
 }
@@ -253,7 +261,7 @@ async fn refuses_each_required_claim_removed() {
     for claim in ["iss", "aud", "exp", "iat", "sub", "nonce", "vot"] {
         with_token(
             &format!("missing_{claim}"),
-            "claims.missing",
+            "id_token.claims.missing",
             move |h, mut c| {
                 c.as_object_mut().unwrap().remove(claim);
                 h.provider
@@ -276,7 +284,7 @@ async fn refuses_issuer_near_misses() {
         ("iss_plus_one", |i: &str| format!("{i}1")),
     ];
     for (scenario, mutate) in near_misses {
-        with_token(scenario, "claims.iss", move |h, mut c| {
+        with_token(scenario, "id_token.claims.iss", move |h, mut c| {
             let iss = c["iss"].as_str().unwrap().to_owned();
             c["iss"] = json!(mutate(&iss));
             h.provider
@@ -295,9 +303,9 @@ async fn refuses_audience_shapes_other_than_the_client_id() {
         ("aud_number", json!(12345)),
     ] {
         let expected = if scenario == "aud_number" {
-            "claims.type"
+            "id_token.claims.type"
         } else {
-            "claims.aud"
+            "id_token.claims.aud"
         };
         with_token(scenario, expected, move |h, mut c| {
             c["aud"] = aud;
@@ -310,7 +318,7 @@ async fn refuses_audience_shapes_other_than_the_client_id() {
 
 #[tokio::test]
 async fn refuses_a_logout_token_presented_as_an_id_token() {
-    with_token("logout_token_as_id_token", "header.typ", |h, _| {
+    with_token("logout_token_as_id_token", "id_token.header.typ", |h, _| {
         h.provider
             .mint_logout_token("client-auth", "urn:fdc:gov.uk:2022:x", None)
     })
@@ -319,8 +327,10 @@ async fn refuses_a_logout_token_presented_as_an_id_token() {
 
 #[tokio::test]
 async fn refuses_a_core_identity_jwt_presented_as_an_id_token() {
-    with_token("identity_jwt_as_id_token", "key.unknown_kid", |h, c| {
-        h.provider.mint_id_token(c, json!({}), MockKey::Identity)
-    })
+    with_token(
+        "identity_jwt_as_id_token",
+        "id_token.key.unknown_kid",
+        |h, c| h.provider.mint_id_token(c, json!({}), MockKey::Identity),
+    )
     .await;
 }

@@ -27,35 +27,39 @@ async fn id_token_fault(fault: IdTokenFault, expected: &str) {
 
 #[tokio::test]
 async fn id_token_invalid_iss() {
-    id_token_fault(IdTokenFault::InvalidIss, "claims.iss").await;
+    id_token_fault(IdTokenFault::InvalidIss, "id_token.claims.iss").await;
 }
 #[tokio::test]
 async fn id_token_invalid_aud() {
-    id_token_fault(IdTokenFault::InvalidAud, "claims.aud").await;
+    id_token_fault(IdTokenFault::InvalidAud, "id_token.claims.aud").await;
 }
 #[tokio::test]
 async fn id_token_invalid_alg_header() {
-    id_token_fault(IdTokenFault::InvalidAlgHeader, "header.alg_not_allowed").await;
+    id_token_fault(
+        IdTokenFault::InvalidAlgHeader,
+        "id_token.header.alg_not_allowed",
+    )
+    .await;
 }
 #[tokio::test]
 async fn id_token_invalid_signature() {
-    id_token_fault(IdTokenFault::InvalidSignature, "signature.invalid").await;
+    id_token_fault(IdTokenFault::InvalidSignature, "id_token.signature.invalid").await;
 }
 #[tokio::test]
 async fn id_token_token_expired() {
-    id_token_fault(IdTokenFault::TokenExpired, "claims.expired").await;
+    id_token_fault(IdTokenFault::TokenExpired, "id_token.claims.expired").await;
 }
 #[tokio::test]
 async fn id_token_token_not_valid_yet() {
-    id_token_fault(IdTokenFault::TokenNotValidYet, "claims.iat_future").await;
+    id_token_fault(IdTokenFault::TokenNotValidYet, "id_token.claims.iat_future").await;
 }
 #[tokio::test]
 async fn id_token_nonce_not_matching() {
-    id_token_fault(IdTokenFault::NonceNotMatching, "claims.nonce").await;
+    id_token_fault(IdTokenFault::NonceNotMatching, "id_token.claims.nonce").await;
 }
 #[tokio::test]
 async fn id_token_incorrect_vot() {
-    id_token_fault(IdTokenFault::IncorrectVot, "claims.vot").await;
+    id_token_fault(IdTokenFault::IncorrectVot, "id_token.claims.vot").await;
 }
 
 async fn identity_fault(fault: CoreIdentityFault, expected: &str) {
@@ -74,29 +78,37 @@ async fn identity_fault(fault: CoreIdentityFault, expected: &str) {
 async fn core_identity_invalid_alg_header() {
     identity_fault(
         CoreIdentityFault::InvalidAlgHeader,
-        "header.alg_not_allowed",
+        "core_identity.header.alg_not_allowed",
     )
     .await;
 }
 #[tokio::test]
 async fn core_identity_invalid_signature() {
-    identity_fault(CoreIdentityFault::InvalidSignature, "signature.invalid").await;
+    identity_fault(
+        CoreIdentityFault::InvalidSignature,
+        "core_identity.signature.invalid",
+    )
+    .await;
 }
 #[tokio::test]
 async fn core_identity_invalid_iss() {
-    identity_fault(CoreIdentityFault::InvalidIss, "claims.iss").await;
+    identity_fault(CoreIdentityFault::InvalidIss, "core_identity.claims.iss").await;
 }
 #[tokio::test]
 async fn core_identity_invalid_aud() {
-    identity_fault(CoreIdentityFault::InvalidAud, "claims.aud").await;
+    identity_fault(CoreIdentityFault::InvalidAud, "core_identity.claims.aud").await;
 }
 #[tokio::test]
 async fn core_identity_incorrect_sub() {
-    identity_fault(CoreIdentityFault::IncorrectSub, "claims.sub").await;
+    identity_fault(CoreIdentityFault::IncorrectSub, "core_identity.claims.sub").await;
 }
 #[tokio::test]
 async fn core_identity_token_expired() {
-    identity_fault(CoreIdentityFault::TokenExpired, "claims.expired").await;
+    identity_fault(
+        CoreIdentityFault::TokenExpired,
+        "core_identity.claims.expired",
+    )
+    .await;
 }
 
 async fn authorize_fault(fault: AuthorizeFault, expected: &str) {

@@ -4,7 +4,7 @@
 use govuk_one_login_core::{CredentialLevel, constant_time_eq};
 use serde_json::{Map, Value, json};
 
-use super::{Incoming, Reply, has_duplicates, single};
+use super::{Body, Incoming, Reply, has_duplicates, single};
 use crate::faults::{IdTokenFault, TokenResponseFault};
 use crate::jwt::{self, at_hash, random_id};
 use crate::state::{
@@ -170,13 +170,36 @@ pub(super) fn token(shared: &Shared, req: &Incoming) -> Reply {
     };
     body.insert("token_type".into(), Value::String(token_type.into()));
     body.insert("expires_in".into(), Value::from(ACCESS_TOKEN_LIFETIME));
+    if faults
+        .token_response
+        .contains(&TokenResponseFault::ErrorMemberWithTokens)
+    {
+        body.insert("error".into(), Value::String("invalid_grant".into()));
+    }
+    let duplicate = faults
+        .token_response
+        .contains(&TokenResponseFault::DuplicateIdToken);
     if !faults
         .token_response
         .contains(&TokenResponseFault::MissingIdToken)
+        && !duplicate
     {
-        body.insert("id_token".into(), Value::String(id_token));
+        body.insert("id_token".into(), Value::String(id_token.clone()));
     }
-    Reply::json(200, Value::Object(body))
+    let reply = if duplicate {
+        // serde_json maps cannot hold a member twice: write the text by hand.
+        let mut text = Value::Object(body).to_string();
+        text.pop();
+        let forged = Value::String("forged.forged.forged".into());
+        let text = format!(
+            "{text},\"id_token\":{forged},\"id_token\":{}}}",
+            Value::String(id_token)
+        );
+        Reply::new(200, Body::Raw(text.into_bytes(), "application/json"))
+    } else {
+        Reply::json(200, Value::Object(body))
+    };
+    reply
         .header("cache-control", "no-store")
         .header("pragma", "no-cache")
 }
