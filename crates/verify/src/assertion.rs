@@ -92,7 +92,6 @@ pub fn verify_client_assertion(
     client_keys: &KeySet,
     expect: &ClientAssertionExpectations<'_>,
 ) -> Result<VerifiedClientAssertion, VerifyError> {
-    crate::ensure_crypto_provider();
     let algorithm = KeyAlgorithm::from(expect.algorithm);
     let compact = jws::parse(token, expect.max_token_bytes, algorithm, TypRule::Jwt)?;
     let key = jws::select_key(client_keys, compact.kid.as_deref())?;

@@ -207,7 +207,6 @@ pub fn verify_id_token(
     keys: &KeySet,
     expect: &IdTokenExpectations<'_>,
 ) -> Result<VerifiedIdToken, VerifyError> {
-    crate::ensure_crypto_provider();
     let algorithm = KeyAlgorithm::from(expect.algorithm);
     let compact = jws::parse(token, expect.max_token_bytes, algorithm, TypRule::Jwt)?;
     let key = jws::select_key(keys, compact.kid.as_deref())?;

@@ -280,7 +280,6 @@ pub fn verify_core_identity(
     did: &DidDocument,
     expect: &IdentityExpectations<'_>,
 ) -> Result<VerifiedCoreIdentity, VerifyError> {
-    crate::ensure_crypto_provider();
     let compact = jws::parse(
         token,
         expect.max_token_bytes,

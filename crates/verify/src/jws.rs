@@ -1,5 +1,5 @@
-//! Compact JWS handling done before and around jsonwebtoken: size cap, shape, strict base64url,
-//! strict header parsing and checks, key selection and the signature check.
+//! Compact JWS verification: size cap, shape, strict base64url, strict header parsing and
+//! checks, key selection and the signature check (aws-lc directly; jsonwebtoken is not used here).
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -258,24 +258,4 @@ impl Compact<'_> {
         let payload = decode_segment(self.payload_b64, TokenPart::Payload)?;
         parse_json(&payload, TokenPart::Payload)
     }
-}
-
-/// Encodes and signs a compact JWS (used by the client signer).
-pub(crate) fn sign(
-    header: &Value,
-    payload: &Value,
-    key: &jsonwebtoken::EncodingKey,
-    alg: jsonwebtoken::Algorithm,
-) -> Result<String, crate::SignError> {
-    let h = serde_json::to_vec(header).map_err(|_| crate::SignError::Signing)?;
-    let p = serde_json::to_vec(payload).map_err(|_| crate::SignError::Signing)?;
-    let input = format!(
-        "{}.{}",
-        URL_SAFE_NO_PAD.encode(h),
-        URL_SAFE_NO_PAD.encode(p)
-    );
-    crate::ensure_crypto_provider();
-    let signature = jsonwebtoken::crypto::sign(input.as_bytes(), key, alg)
-        .map_err(|_| crate::SignError::Signing)?;
-    Ok(format!("{input}.{signature}"))
 }

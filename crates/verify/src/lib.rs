@@ -137,16 +137,3 @@ pub const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
 pub fn token_kid(token: &str, max_token_bytes: usize) -> Result<Option<String>, VerifyError> {
     jws::token_kid(token, max_token_bytes)
 }
-
-/// Installs jsonwebtoken's aws-lc provider once. jsonwebtoken picks its backend at run time and
-/// panics at first use when both or neither backend features are on (feature unification in a
-/// user's workspace can do that); installing explicitly avoids it. An `Err` from
-/// `install_default` only means a provider was installed already.
-pub(crate) fn ensure_crypto_provider() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let _ = jsonwebtoken::crypto::CryptoProvider::install_default(
-            &jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER,
-        );
-    });
-}

@@ -156,7 +156,6 @@ pub fn verify_logout_token(
     keys: &KeySet,
     expect: &LogoutExpectations<'_>,
 ) -> Result<VerifiedLogoutToken, VerifyError> {
-    crate::ensure_crypto_provider();
     let compact = jws::parse(
         token,
         expect.max_token_bytes,
