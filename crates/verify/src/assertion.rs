@@ -7,7 +7,7 @@ use govuk_one_login_core::{ClientAssertionAlgorithm, DEFAULT_LEEWAY};
 use serde_json::Value;
 
 use crate::claims;
-use crate::error::{VerifyError, echo};
+use crate::error::{ClaimError, VerifyError, echo};
 use crate::jws::{self, TypRule};
 use crate::keys::{KeyAlgorithm, KeySet};
 
@@ -92,7 +92,6 @@ pub fn verify_client_assertion(
     client_keys: &KeySet,
     expect: &ClientAssertionExpectations<'_>,
 ) -> Result<VerifiedClientAssertion, VerifyError> {
-    crate::ensure_crypto_provider();
     let algorithm = KeyAlgorithm::from(expect.algorithm);
     let compact = jws::parse(token, expect.max_token_bytes, algorithm, TypRule::Jwt)?;
     let key = jws::select_key(client_keys, compact.kid.as_deref())?;
@@ -101,33 +100,33 @@ pub fn verify_client_assertion(
     claims::check_issuer(&c, expect.client_id)?;
     let sub = claims::req_str(&c, "sub")?;
     if sub != expect.client_id {
-        return Err(VerifyError::SubjectMismatch);
+        return Err(VerifyError::Claims(ClaimError::SubjectMismatch));
     }
     const EXPECTED: &str = "a string or an array of strings";
     let audiences: Vec<&str> = match c.get("aud") {
-        None => return Err(VerifyError::MissingClaim { claim: "aud" }),
+        None => return Err(VerifyError::Claims(ClaimError::Missing { claim: "aud" })),
         Some(Value::String(s)) => vec![s.as_str()],
         Some(Value::Array(items)) => items
             .iter()
             .map(|i| {
-                i.as_str().ok_or(VerifyError::ClaimType {
+                i.as_str().ok_or(VerifyError::Claims(ClaimError::WrongType {
                     claim: "aud",
                     expected: EXPECTED,
-                })
+                }))
             })
             .collect::<Result<_, _>>()?,
         Some(_) => {
-            return Err(VerifyError::ClaimType {
+            return Err(VerifyError::Claims(ClaimError::WrongType {
                 claim: "aud",
                 expected: EXPECTED,
-            });
+            }));
         }
     };
     let Some(audience) = audiences.iter().find(|a| expect.audiences.contains(a)) else {
-        return Err(VerifyError::AudienceMismatch {
+        return Err(VerifyError::Claims(ClaimError::AudienceMismatch {
             expected: expect.audiences.join(" or "),
             actual: audiences.iter().take(8).map(|a| echo(a, 256)).collect(),
-        });
+        }));
     };
     let times = claims::check_times(&c, expect.now, expect.leeway)?;
     let jti = claims::req_str(&c, "jti")?;

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use crate::error::{VerifyError, echo};
+use crate::error::{ClaimError, echo};
 
 /// The latest time accepted in a time claim: 9999-12-31T23:59:59Z.
 pub(crate) const MAX_TIME: i64 = 253_402_300_799;
@@ -18,11 +18,11 @@ pub(crate) fn leeway_secs(leeway: Duration) -> i64 {
 pub(crate) fn opt_str<'a>(
     claims: &'a Map<String, Value>,
     claim: &'static str,
-) -> Result<Option<&'a str>, VerifyError> {
+) -> Result<Option<&'a str>, ClaimError> {
     match claims.get(claim) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(VerifyError::ClaimType {
+        Some(_) => Err(ClaimError::WrongType {
             claim,
             expected: "a string",
         }),
@@ -33,10 +33,10 @@ pub(crate) fn opt_str<'a>(
 pub(crate) fn req_str<'a>(
     claims: &'a Map<String, Value>,
     claim: &'static str,
-) -> Result<&'a str, VerifyError> {
+) -> Result<&'a str, ClaimError> {
     match opt_str(claims, claim)? {
-        None => Err(VerifyError::MissingClaim { claim }),
-        Some("") => Err(VerifyError::ClaimType {
+        None => Err(ClaimError::Missing { claim }),
+        Some("") => Err(ClaimError::WrongType {
             claim,
             expected: "a non-empty string",
         }),
@@ -45,18 +45,18 @@ pub(crate) fn req_str<'a>(
 }
 
 /// An optional time claim. Present means an integer in 0..=year 9999: a string, a float, a
-/// negative number, a huge number or `null` is [`VerifyError::MalformedTime`], never "absent".
+/// negative number, a huge number or `null` is [`ClaimError::MalformedTime`], never "absent".
 pub(crate) fn opt_time(
     claims: &Map<String, Value>,
     claim: &'static str,
-) -> Result<Option<i64>, VerifyError> {
+) -> Result<Option<i64>, ClaimError> {
     match claims.get(claim) {
         None => Ok(None),
         Some(Value::Number(n)) => match n.as_i64() {
             Some(t) if (0..=MAX_TIME).contains(&t) => Ok(Some(t)),
-            _ => Err(VerifyError::MalformedTime { claim }),
+            _ => Err(ClaimError::MalformedTime { claim }),
         },
-        Some(_) => Err(VerifyError::MalformedTime { claim }),
+        Some(_) => Err(ClaimError::MalformedTime { claim }),
     }
 }
 
@@ -64,15 +64,15 @@ pub(crate) fn opt_time(
 pub(crate) fn req_time(
     claims: &Map<String, Value>,
     claim: &'static str,
-) -> Result<i64, VerifyError> {
-    opt_time(claims, claim)?.ok_or(VerifyError::MissingClaim { claim })
+) -> Result<i64, ClaimError> {
+    opt_time(claims, claim)?.ok_or(ClaimError::Missing { claim })
 }
 
 /// `iss` must be present, a string, and byte-for-byte the expected issuer.
-pub(crate) fn check_issuer(claims: &Map<String, Value>, expected: &str) -> Result<(), VerifyError> {
+pub(crate) fn check_issuer(claims: &Map<String, Value>, expected: &str) -> Result<(), ClaimError> {
     let iss = req_str(claims, "iss")?;
     if iss != expected {
-        return Err(VerifyError::IssuerMismatch {
+        return Err(ClaimError::IssuerMismatch {
             expected: expected.to_owned(),
             actual: echo(iss, 256),
         });
@@ -86,10 +86,10 @@ pub(crate) fn check_issuer(claims: &Map<String, Value>, expected: &str) -> Resul
 pub(crate) fn check_audience(
     claims: &Map<String, Value>,
     client_id: &str,
-) -> Result<(), VerifyError> {
+) -> Result<(), ClaimError> {
     const EXPECTED: &str = "a string or an array of strings";
     let actual: Vec<&str> = match claims.get("aud") {
-        None => return Err(VerifyError::MissingClaim { claim: "aud" }),
+        None => return Err(ClaimError::Missing { claim: "aud" }),
         Some(Value::String(s)) => vec![s.as_str()],
         Some(Value::Array(items)) => {
             let mut out = Vec::with_capacity(items.len());
@@ -97,7 +97,7 @@ pub(crate) fn check_audience(
                 match item {
                     Value::String(s) => out.push(s.as_str()),
                     _ => {
-                        return Err(VerifyError::ClaimType {
+                        return Err(ClaimError::WrongType {
                             claim: "aud",
                             expected: EXPECTED,
                         });
@@ -107,14 +107,14 @@ pub(crate) fn check_audience(
             out
         }
         Some(_) => {
-            return Err(VerifyError::ClaimType {
+            return Err(ClaimError::WrongType {
                 claim: "aud",
                 expected: EXPECTED,
             });
         }
     };
     if actual.as_slice() != [client_id] {
-        return Err(VerifyError::AudienceMismatch {
+        return Err(ClaimError::AudienceMismatch {
             expected: client_id.to_owned(),
             actual: actual.iter().take(8).map(|a| echo(a, 256)).collect(),
         });
@@ -122,7 +122,7 @@ pub(crate) fn check_audience(
     if let Some(azp) = opt_str(claims, "azp")?
         && azp != client_id
     {
-        return Err(VerifyError::AuthorizedPartyMismatch {
+        return Err(ClaimError::AuthorizedPartyMismatch {
             expected: client_id.to_owned(),
             actual: echo(azp, 256),
         });
@@ -145,21 +145,21 @@ pub(crate) fn check_times(
     claims: &Map<String, Value>,
     now: i64,
     leeway: Duration,
-) -> Result<Times, VerifyError> {
+) -> Result<Times, ClaimError> {
     let leeway = leeway_secs(leeway);
     let exp = req_time(claims, "exp")?;
     let iat = req_time(claims, "iat")?;
     let nbf = opt_time(claims, "nbf")?;
     if now >= exp.saturating_add(leeway) {
-        return Err(VerifyError::Expired { exp, now, leeway });
+        return Err(ClaimError::Expired { exp, now, leeway });
     }
     if iat > now.saturating_add(leeway) {
-        return Err(VerifyError::IssuedInFuture { iat, now, leeway });
+        return Err(ClaimError::IssuedInFuture { iat, now, leeway });
     }
     if let Some(nbf) = nbf
         && nbf > now.saturating_add(leeway)
     {
-        return Err(VerifyError::NotYetValid { nbf, now, leeway });
+        return Err(ClaimError::NotYetValid { nbf, now, leeway });
     }
     Ok(Times { exp, iat, nbf })
 }

@@ -11,7 +11,7 @@ use govuk_one_login_core::{
 use serde_json::{Map, Value};
 
 use crate::claims::{self, leeway_secs};
-use crate::error::{VerifyError, echo};
+use crate::error::{ClaimError, VerifyError, echo};
 use crate::jws::{self, TypRule};
 use crate::keys::{KeyAlgorithm, KeySet};
 
@@ -207,7 +207,6 @@ pub fn verify_id_token(
     keys: &KeySet,
     expect: &IdTokenExpectations<'_>,
 ) -> Result<VerifiedIdToken, VerifyError> {
-    crate::ensure_crypto_provider();
     let algorithm = KeyAlgorithm::from(expect.algorithm);
     let compact = jws::parse(token, expect.max_token_bytes, algorithm, TypRule::Jwt)?;
     let key = jws::select_key(keys, compact.kid.as_deref())?;
@@ -218,35 +217,39 @@ pub fn verify_id_token(
     let times = claims::check_times(&c, expect.now, expect.leeway)?;
     let sub = claims::req_str(&c, "sub")?;
     if c.contains_key("events") {
-        return Err(VerifyError::ForbiddenClaim { claim: "events" });
+        return Err(VerifyError::Claims(ClaimError::Forbidden {
+            claim: "events",
+        }));
     }
     let nonce = claims::req_str(&c, "nonce")?;
     if !expect.nonce.matches(nonce) {
-        return Err(VerifyError::NonceMismatch);
+        return Err(VerifyError::Claims(ClaimError::NonceMismatch));
     }
     let vot_raw = claims::req_str(&c, "vot")?;
     let vot = match CredentialLevel::from_wire(vot_raw) {
         Some(v) if v == expect.vot => v,
         _ => {
-            return Err(VerifyError::VotMismatch {
+            return Err(VerifyError::Claims(ClaimError::VotMismatch {
                 expected: expect.vot.as_str(),
                 actual: echo(vot_raw, 64),
-            });
+            }));
         }
     };
     let auth_time = claims::opt_time(&c, "auth_time")?;
     if let Some(max_age) = expect.max_age {
-        let auth_time = auth_time.ok_or(VerifyError::MissingClaim { claim: "auth_time" })?;
+        let auth_time = auth_time.ok_or(VerifyError::Claims(ClaimError::Missing {
+            claim: "auth_time",
+        }))?;
         let max_age_secs = i64::try_from(max_age).unwrap_or(i64::MAX);
         let limit = auth_time
             .saturating_add(max_age_secs)
             .saturating_add(leeway_secs(expect.leeway));
         if expect.now > limit {
-            return Err(VerifyError::AuthenticationTooOld {
+            return Err(VerifyError::Claims(ClaimError::AuthenticationTooOld {
                 auth_time,
                 max_age,
                 now: expect.now,
-            });
+            }));
         }
     }
     let at_hash = claims::opt_str(&c, "at_hash")?;
@@ -256,7 +259,7 @@ pub fn verify_id_token(
             access_token_hash(access_token).as_bytes(),
         )
     {
-        return Err(VerifyError::AccessTokenHashMismatch);
+        return Err(VerifyError::Claims(ClaimError::AccessTokenHashMismatch));
     }
     let sid = claims::opt_str(&c, "sid")?.map(str::to_owned);
     let vtm = claims::opt_str(&c, "vtm")?.map(str::to_owned);

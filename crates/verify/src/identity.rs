@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::claims;
 use crate::did::DidDocument;
-use crate::error::{VerifyError, echo};
+use crate::error::{ClaimError, KeySelectionError, VerifyError, echo};
 use crate::jws::{self, TypRule};
 use crate::keys::KeyAlgorithm;
 
@@ -323,7 +323,6 @@ pub fn verify_core_identity(
     did: &DidDocument,
     expect: &IdentityExpectations<'_>,
 ) -> Result<VerifiedCoreIdentity, VerifyError> {
-    crate::ensure_crypto_provider();
     let compact = jws::parse(
         token,
         expect.max_token_bytes,
@@ -331,27 +330,29 @@ pub fn verify_core_identity(
         TypRule::Jwt,
     )?;
     if did.id() != expect.did {
-        return Err(VerifyError::DidMismatch {
+        return Err(VerifyError::Key(KeySelectionError::DidMismatch {
             expected: expect.did.to_owned(),
             actual: echo(did.id(), 128),
-        });
+        }));
     }
     let kid = compact
         .kid
         .as_deref()
-        .ok_or(VerifyError::KidRequired { keys: did.len() })?;
+        .ok_or(VerifyError::Key(KeySelectionError::KidRequired {
+            keys: did.len(),
+        }))?;
     let kid_did = kid.split_once('#').map_or(kid, |(d, _)| d);
     if kid_did != expect.did || !kid.contains('#') {
-        return Err(VerifyError::DidMismatch {
+        return Err(VerifyError::Key(KeySelectionError::DidMismatch {
             expected: expect.did.to_owned(),
             actual: echo(kid_did, 128),
-        });
+        }));
     }
-    let key = did
-        .key_for_kid(kid)
-        .ok_or_else(|| VerifyError::UnknownKid {
+    let key = did.key_for_kid(kid).ok_or_else(|| {
+        VerifyError::Key(KeySelectionError::UnknownKid {
             kid: kid.to_owned(),
-        })?;
+        })
+    })?;
     let c = compact.verify(key)?;
 
     claims::check_issuer(&c, expect.issuer)?;
@@ -359,36 +360,36 @@ pub fn verify_core_identity(
     let times = claims::check_times(&c, expect.now, expect.leeway)?;
     let sub = claims::req_str(&c, "sub")?;
     if sub != expect.sub {
-        return Err(VerifyError::SubjectMismatch);
+        return Err(VerifyError::Claims(ClaimError::SubjectMismatch));
     }
     let vot_raw = claims::req_str(&c, "vot")?;
     let vot = match IdentityLevel::from_wire(vot_raw) {
         Some(v) if v == expect.vot => v,
         _ => {
-            return Err(VerifyError::VotMismatch {
+            return Err(VerifyError::Claims(ClaimError::VotMismatch {
                 expected: expect.vot.as_str(),
                 actual: echo(vot_raw, 64),
-            });
+            }));
         }
     };
     let vtm = claims::opt_str(&c, "vtm")?;
     if let Some(expected) = expect.trustmark {
-        let actual = vtm.ok_or(VerifyError::MissingClaim { claim: "vtm" })?;
+        let actual = vtm.ok_or(VerifyError::Claims(ClaimError::Missing { claim: "vtm" }))?;
         if actual != expected {
-            return Err(VerifyError::TrustmarkMismatch {
+            return Err(VerifyError::Claims(ClaimError::TrustmarkMismatch {
                 expected: expected.to_owned(),
                 actual: echo(actual, 256),
-            });
+            }));
         }
     }
     let vc = match c.get("vc") {
-        None => return Err(VerifyError::MissingClaim { claim: "vc" }),
+        None => return Err(VerifyError::Claims(ClaimError::Missing { claim: "vc" })),
         Some(Value::Object(vc)) => vc,
         Some(_) => {
-            return Err(VerifyError::ClaimType {
+            return Err(VerifyError::Claims(ClaimError::WrongType {
                 claim: "vc",
                 expected: "a JSON object",
-            });
+            }));
         }
     };
     let credential = parse_credential(vc)?;
@@ -413,7 +414,7 @@ struct Credential {
 }
 
 fn bad(reason: &'static str) -> VerifyError {
-    VerifyError::BadCredential { reason }
+    VerifyError::Claims(ClaimError::BadCredential { reason })
 }
 
 fn opt_string(

@@ -1,11 +1,11 @@
-//! Compact JWS handling done before and around jsonwebtoken: size cap, shape, strict base64url,
-//! strict header parsing and checks, key selection and the signature check.
+//! Compact JWS verification: size cap, shape, strict base64url, strict header parsing and
+//! checks, key selection and the signature check (aws-lc directly; jsonwebtoken is not used here).
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
-use crate::error::{TokenPart, VerifyError, echo};
+use crate::error::{HeaderError, KeySelectionError, TokenFormError, TokenPart, VerifyError, echo};
 use crate::json::{self, JsonProblem};
 use crate::keys::{KeyAlgorithm, KeySet, MAX_KID_BYTES, VerificationKey};
 
@@ -54,17 +54,21 @@ fn is_b64url(segment: &str) -> bool {
 
 fn decode_segment(segment: &str, part: TokenPart) -> Result<Vec<u8>, VerifyError> {
     if !is_b64url(segment) {
-        return Err(VerifyError::Base64 { part });
+        return Err(VerifyError::Form(TokenFormError::Base64 { part }));
     }
     URL_SAFE_NO_PAD
         .decode(segment)
-        .map_err(|_| VerifyError::Base64 { part })
+        .map_err(|_| VerifyError::Form(TokenFormError::Base64 { part }))
 }
 
 fn parse_json(bytes: &[u8], part: TokenPart) -> Result<Map<String, Value>, VerifyError> {
     json::parse_object(bytes).map_err(|p| match p {
-        JsonProblem::Duplicate(name) => VerifyError::DuplicateMember { part, name },
-        JsonProblem::Invalid | JsonProblem::NotObject => VerifyError::NotJson { part },
+        JsonProblem::Duplicate(name) => {
+            VerifyError::Form(TokenFormError::DuplicateMember { part, name })
+        }
+        JsonProblem::Invalid | JsonProblem::NotObject => {
+            VerifyError::Form(TokenFormError::NotJson { part })
+        }
     })
 }
 
@@ -72,16 +76,16 @@ fn parse_json(bytes: &[u8], part: TokenPart) -> Result<Map<String, Value>, Verif
 /// unpadded base64url. Returns the three segments.
 fn split(token: &str, max_bytes: usize) -> Result<[&str; 3], VerifyError> {
     if token.len() > max_bytes {
-        return Err(VerifyError::TooLarge {
+        return Err(VerifyError::Form(TokenFormError::TooLarge {
             max: max_bytes,
             actual: token.len(),
-        });
+        }));
     }
     if token.is_empty() {
-        return Err(VerifyError::Empty);
+        return Err(VerifyError::Form(TokenFormError::Empty));
     }
     if token.trim_start().starts_with('{') {
-        return Err(VerifyError::JsonSerialization);
+        return Err(VerifyError::Form(TokenFormError::JsonSerialization));
     }
     let segments: Vec<&str> = token.split('.').collect();
     match segments.as_slice() {
@@ -92,15 +96,15 @@ fn split(token: &str, max_bytes: usize) -> Result<[&str; 3], VerifyError> {
                 (s, TokenPart::Signature),
             ] {
                 if !is_b64url(seg) {
-                    return Err(VerifyError::Base64 { part });
+                    return Err(VerifyError::Form(TokenFormError::Base64 { part }));
                 }
             }
             Ok([h, p, s])
         }
-        [_, _, _, _, _] => Err(VerifyError::Encrypted),
-        other => Err(VerifyError::Segments {
+        [_, _, _, _, _] => Err(VerifyError::Form(TokenFormError::Encrypted)),
+        other => Err(VerifyError::Form(TokenFormError::Segments {
             segments: other.len(),
-        }),
+        })),
     }
 }
 
@@ -111,23 +115,25 @@ fn header_str<'h>(
     match header.get(name) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(VerifyError::HeaderMemberType { name }),
+        Some(_) => Err(VerifyError::Header(HeaderError::MemberType { name })),
     }
 }
 
 fn check_kid(kid: &str) -> Result<(), VerifyError> {
     if kid.is_empty() {
-        return Err(VerifyError::InvalidKid { reason: "empty" });
+        return Err(VerifyError::Header(HeaderError::InvalidKid {
+            reason: "empty",
+        }));
     }
     if kid.len() > MAX_KID_BYTES {
-        return Err(VerifyError::InvalidKid {
+        return Err(VerifyError::Header(HeaderError::InvalidKid {
             reason: "longer than 512 bytes",
-        });
+        }));
     }
     if kid.chars().any(char::is_control) {
-        return Err(VerifyError::InvalidKid {
+        return Err(VerifyError::Header(HeaderError::InvalidKid {
             reason: "holds control characters",
-        });
+        }));
     }
     Ok(())
 }
@@ -163,37 +169,37 @@ pub(crate) fn parse(
     let header = decode_header(h)?;
 
     let alg = match header.get("alg") {
-        None => return Err(VerifyError::AlgorithmMissing),
+        None => return Err(VerifyError::Header(HeaderError::AlgorithmMissing)),
         Some(Value::String(a)) => a.as_str(),
-        Some(_) => return Err(VerifyError::HeaderMemberType { name: "alg" }),
+        Some(_) => return Err(VerifyError::Header(HeaderError::MemberType { name: "alg" })),
     };
     if alg.eq_ignore_ascii_case("none") {
-        return Err(VerifyError::AlgorithmNone);
+        return Err(VerifyError::Header(HeaderError::AlgorithmNone));
     }
     if alg != allowed.as_str() {
-        return Err(VerifyError::AlgorithmNotAllowed {
+        return Err(VerifyError::Header(HeaderError::AlgorithmNotAllowed {
             expected: allowed.as_str(),
             actual: echo(alg, 64),
-        });
+        }));
     }
     if header.contains_key("crit") {
-        return Err(VerifyError::CriticalHeader);
+        return Err(VerifyError::Header(HeaderError::Critical));
     }
     for name in ["jku", "jwk", "x5u", "x5c"] {
         if header.contains_key(name) {
-            return Err(VerifyError::EmbeddedKey { name });
+            return Err(VerifyError::Header(HeaderError::EmbeddedKey { name }));
         }
     }
     if header.contains_key("cty") {
-        return Err(VerifyError::NestedToken);
+        return Err(VerifyError::Header(HeaderError::NestedToken));
     }
     if let Some(t) = header_str(&header, "typ")?
         && !typ.accepts(t)
     {
-        return Err(VerifyError::UnexpectedType {
+        return Err(VerifyError::Header(HeaderError::UnexpectedType {
             expected: typ.expected(),
             actual: echo(t, 64),
-        });
+        }));
     }
     let kid = read_kid(&header)?;
     let signing_input = &token[..h.len() + 1 + p.len()];
@@ -213,15 +219,19 @@ pub(crate) fn select_key<'k>(
     kid: Option<&str>,
 ) -> Result<&'k VerificationKey, VerifyError> {
     if keys.is_empty() {
-        return Err(VerifyError::NoKeys);
+        return Err(VerifyError::Key(KeySelectionError::NoKeys));
     }
     match kid {
-        Some(kid) => keys.get(kid).ok_or_else(|| VerifyError::UnknownKid {
-            kid: kid.to_owned(),
+        Some(kid) => keys.get(kid).ok_or_else(|| {
+            VerifyError::Key(KeySelectionError::UnknownKid {
+                kid: kid.to_owned(),
+            })
         }),
         None => keys
             .single()
-            .ok_or(VerifyError::KidRequired { keys: keys.len() }),
+            .ok_or(VerifyError::Key(KeySelectionError::KidRequired {
+                keys: keys.len(),
+            })),
     }
 }
 
@@ -230,11 +240,11 @@ impl Compact<'_> {
     /// strictly parsed JSON object.
     pub(crate) fn verify(&self, key: &VerificationKey) -> Result<Map<String, Value>, VerifyError> {
         if key.algorithm() != self.algorithm {
-            return Err(VerifyError::KeyAlgorithmMismatch {
+            return Err(VerifyError::Key(KeySelectionError::AlgorithmMismatch {
                 kid: key.kid().unwrap_or_default().to_owned(),
                 key_algorithm: key.algorithm().as_str(),
                 token_algorithm: self.algorithm.as_str(),
-            });
+            }));
         }
         let signature = decode_segment(self.signature_b64, TokenPart::Signature)
             .map_err(|_| VerifyError::SignatureInvalid)?;
@@ -248,24 +258,4 @@ impl Compact<'_> {
         let payload = decode_segment(self.payload_b64, TokenPart::Payload)?;
         parse_json(&payload, TokenPart::Payload)
     }
-}
-
-/// Encodes and signs a compact JWS (used by the client signer).
-pub(crate) fn sign(
-    header: &Value,
-    payload: &Value,
-    key: &jsonwebtoken::EncodingKey,
-    alg: jsonwebtoken::Algorithm,
-) -> Result<String, crate::SignError> {
-    let h = serde_json::to_vec(header).map_err(|_| crate::SignError::Signing)?;
-    let p = serde_json::to_vec(payload).map_err(|_| crate::SignError::Signing)?;
-    let input = format!(
-        "{}.{}",
-        URL_SAFE_NO_PAD.encode(h),
-        URL_SAFE_NO_PAD.encode(p)
-    );
-    crate::ensure_crypto_provider();
-    let signature = jsonwebtoken::crypto::sign(input.as_bytes(), key, alg)
-        .map_err(|_| crate::SignError::Signing)?;
-    Ok(format!("{input}.{signature}"))
 }

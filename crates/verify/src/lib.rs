@@ -21,7 +21,10 @@
 //! Everything is strict by default: compact JWS only, a size cap before any decoding, `alg`
 //! pinned per token kind and checked against the key, `crit`/`jku`/`jwk`/`x5u`/`x5c`/`cty`
 //! refused, duplicate JSON members refused, time claims integers only, `iss` byte-exact, `aud`
-//! the client id alone. Every failure is a [`VerifyError`] variant with a stable
+//! the client id alone. Every failure is a [`VerifyError`] naming the stage that refused the token
+//! ([`Form`](VerifyError::Form), [`Header`](VerifyError::Header), [`Key`](VerifyError::Key),
+//! [`SignatureInvalid`](VerifyError::SignatureInvalid), [`Claims`](VerifyError::Claims), the
+//! replay check) with the specific reason nested inside, and a stable
 //! [`code`](VerifyError::code); a bad signature says nothing about why.
 //!
 //! ## Verifying an ID token
@@ -74,7 +77,7 @@
 //! * `aud` must be the client id, as a string or as an array holding only it; a token with extra
 //!   audiences is refused, and `azp`, when present, must be the client id.
 //! * Time claims must be integers from 0 to the year 9999: a float, string, negative number or
-//!   `null` is [`VerifyError::MalformedTime`], never "absent". A token is accepted while
+//!   `null` is [`ClaimError::MalformedTime`], never "absent". A token is accepted while
 //!   `now < exp + leeway`, when `iat <= now + leeway` and `nbf <= now + leeway`.
 //! * A token without `kid` is accepted only when the key set holds exactly one key.
 //! * Logout tokens accept an absent `typ` (explicit typing is optional in Back-Channel Logout
@@ -97,7 +100,10 @@ pub use assertion::{
     ClientAssertionExpectations, VerifiedClientAssertion, verify_client_assertion,
 };
 pub use did::{DidDocument, ParsedDidDocument};
-pub use error::{ClaimsError, DidError, JwksError, SignError, TokenPart, VerifyError};
+pub use error::{
+    ClaimError, ClaimsError, DidError, HeaderError, JwksError, KeySelectionError, SignError,
+    TokenFormError, TokenPart, VerifyError,
+};
 pub use id_token::{IdTokenExpectations, VerifiedIdToken, access_token_hash, verify_id_token};
 pub use identity::{
     BirthDate, IdentityExpectations, Name, NamePart, NamePartKind, VerifiedCoreIdentity,
@@ -137,17 +143,4 @@ pub const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
 /// (empty, over [`MAX_KID_BYTES`], control characters).
 pub fn token_kid(token: &str, max_token_bytes: usize) -> Result<Option<String>, VerifyError> {
     jws::token_kid(token, max_token_bytes)
-}
-
-/// Installs jsonwebtoken's aws-lc provider once. jsonwebtoken picks its backend at run time and
-/// panics at first use when both or neither backend features are on (feature unification in a
-/// user's workspace can do that); installing explicitly avoids it. An `Err` from
-/// `install_default` only means a provider was installed already.
-pub(crate) fn ensure_crypto_provider() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let _ = jsonwebtoken::crypto::CryptoProvider::install_default(
-            &jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER,
-        );
-    });
 }

@@ -7,7 +7,7 @@ use govuk_one_login_core::{DEFAULT_LEEWAY, ReplayCheck, ReplayStore};
 use serde_json::Value;
 
 use crate::claims;
-use crate::error::VerifyError;
+use crate::error::{ClaimError, VerifyError};
 use crate::jws::{self, TypRule};
 use crate::keys::{KeyAlgorithm, KeySet};
 
@@ -156,7 +156,6 @@ pub fn verify_logout_token(
     keys: &KeySet,
     expect: &LogoutExpectations<'_>,
 ) -> Result<VerifiedLogoutToken, VerifyError> {
-    crate::ensure_crypto_provider();
     let compact = jws::parse(
         token,
         expect.max_token_bytes,
@@ -171,41 +170,43 @@ pub fn verify_logout_token(
     let times = claims::check_times(&c, expect.now, expect.leeway)?;
     let jti = claims::req_str(&c, "jti")?;
     if jti.len() > 256 {
-        return Err(VerifyError::ClaimType {
+        return Err(VerifyError::Claims(ClaimError::WrongType {
             claim: "jti",
             expected: "a string of at most 256 bytes",
-        });
+        }));
     }
     let sub = claims::req_str(&c, "sub")?;
     if c.contains_key("nonce") {
-        return Err(VerifyError::ForbiddenClaim { claim: "nonce" });
+        return Err(VerifyError::Claims(ClaimError::Forbidden {
+            claim: "nonce",
+        }));
     }
     match c.get("events") {
-        None => return Err(VerifyError::MissingClaim { claim: "events" }),
+        None => return Err(VerifyError::Claims(ClaimError::Missing { claim: "events" })),
         Some(Value::Object(events)) => {
             match events.get(BACKCHANNEL_LOGOUT_EVENT) {
                 None => {
-                    return Err(VerifyError::BadLogoutEvent {
+                    return Err(VerifyError::Claims(ClaimError::BadLogoutEvent {
                         reason: "no back-channel logout member",
-                    });
+                    }));
                 }
                 Some(Value::Object(_)) => {}
                 Some(_) => {
-                    return Err(VerifyError::BadLogoutEvent {
+                    return Err(VerifyError::Claims(ClaimError::BadLogoutEvent {
                         reason: "the back-channel logout member is not a JSON object",
-                    });
+                    }));
                 }
             }
             if events.len() != 1 {
-                return Err(VerifyError::BadLogoutEvent {
+                return Err(VerifyError::Claims(ClaimError::BadLogoutEvent {
                     reason: "other events are present",
-                });
+                }));
             }
         }
         Some(_) => {
-            return Err(VerifyError::BadLogoutEvent {
+            return Err(VerifyError::Claims(ClaimError::BadLogoutEvent {
                 reason: "not a JSON object",
-            });
+            }));
         }
     }
     let sid = claims::opt_str(&c, "sid")?.map(str::to_owned);

@@ -1,13 +1,18 @@
 //! Signing: `private_key_jwt` client assertions (ONE-LOGIN.md §4.2) and request objects (§3.5).
+//!
+//! This is the only part of the crate that uses jsonwebtoken (for the RSA signature and the public
+//! JWK), so it is the only part that installs jsonwebtoken's process-wide crypto provider; the
+//! verifiers check signatures with aws-lc directly and touch no global state.
 
 use std::fmt;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use govuk_one_login_core::{ClientAssertionAlgorithm, ClientId, RsaPrivateKey, random_token};
 use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{Map, Value, json};
 
 use crate::error::SignError;
-use crate::jws;
 
 /// The lifetime of client assertions and request objects, in seconds (five minutes).
 pub const SIGNED_JWT_LIFETIME_SECS: i64 = 300;
@@ -58,7 +63,7 @@ impl ClientSigner {
         alg: ClientAssertionAlgorithm,
         client_id: &ClientId,
     ) -> Result<Self, SignError> {
-        crate::ensure_crypto_provider();
+        ensure_crypto_provider();
         if client_id.as_str().is_empty() {
             return Err(SignError::EmptyClientId);
         }
@@ -104,7 +109,7 @@ impl ClientSigner {
             "iat": now,
             "exp": now.saturating_add(SIGNED_JWT_LIFETIME_SECS),
         });
-        jws::sign(&self.header(), &claims, &self.key, jwt_alg(self.algorithm))
+        sign_compact(&self.header(), &claims, &self.key, jwt_alg(self.algorithm))
     }
 
     /// A signed request object (JAR, RFC 9101) holding `params` (`response_type`, `scope`,
@@ -164,7 +169,7 @@ impl ClientSigner {
             Value::from(now.saturating_add(SIGNED_JWT_LIFETIME_SECS)),
         );
         claims.insert("jti".into(), Value::String(jti));
-        jws::sign(
+        sign_compact(
             &self.header(),
             &Value::Object(claims),
             &self.key,
@@ -192,4 +197,38 @@ impl ClientSigner {
     pub fn algorithm(&self) -> ClientAssertionAlgorithm {
         self.algorithm
     }
+}
+
+/// Encodes and signs a compact JWS.
+fn sign_compact(
+    header: &Value,
+    payload: &Value,
+    key: &EncodingKey,
+    alg: Algorithm,
+) -> Result<String, SignError> {
+    let h = serde_json::to_vec(header).map_err(|_| SignError::Signing)?;
+    let p = serde_json::to_vec(payload).map_err(|_| SignError::Signing)?;
+    let input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(h),
+        URL_SAFE_NO_PAD.encode(p)
+    );
+    ensure_crypto_provider();
+    let signature =
+        jsonwebtoken::crypto::sign(input.as_bytes(), key, alg).map_err(|_| SignError::Signing)?;
+    Ok(format!("{input}.{signature}"))
+}
+
+/// Installs jsonwebtoken's aws-lc provider once, before the signer first uses jsonwebtoken.
+/// jsonwebtoken picks its backend at run time and panics at first use when both or neither
+/// backend features are on (feature unification in a user's workspace can do that); installing
+/// explicitly avoids it. An `Err` from `install_default` only means a provider was installed
+/// already. Verification never calls this: it does not use jsonwebtoken.
+fn ensure_crypto_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = jsonwebtoken::crypto::CryptoProvider::install_default(
+            &jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER,
+        );
+    });
 }

@@ -8,8 +8,8 @@ mod common;
 use common::*;
 use govuk_one_login_core::ClientAssertionAlgorithm;
 use govuk_one_login_verify::{
-    ClientAssertionExpectations, KeySet, VerifiedClientAssertion, VerifyError,
-    verify_client_assertion,
+    ClaimError, ClientAssertionExpectations, HeaderError, KeySet, VerifiedClientAssertion,
+    VerifyError, verify_client_assertion,
 };
 use jsonwebtoken::Algorithm;
 use serde_json::{Map, Value, json};
@@ -99,10 +99,10 @@ fn rejects_an_assertion_signed_with_another_algorithm_than_registered() {
         .unwrap();
     assert_eq!(
         check(&ps, ClientAssertionAlgorithm::RS256).unwrap_err(),
-        VerifyError::AlgorithmNotAllowed {
+        VerifyError::Header(HeaderError::AlgorithmNotAllowed {
             expected: "RS256",
             actual: "PS256".into()
-        }
+        })
     );
     // A PS256 assertion checked against a key registered for RS256.
     let mut e = ClientAssertionExpectations::new(CLIENT_ID, AUDIENCES, NOW);
@@ -138,7 +138,7 @@ fn rejects_wrong_issuer_subject_audience_and_missing_claims() {
         });
         assert_eq!(
             check(&token, ClientAssertionAlgorithm::RS256).unwrap_err(),
-            VerifyError::MissingClaim { claim }
+            VerifyError::Claims(ClaimError::Missing { claim })
         );
     }
 }
@@ -173,10 +173,10 @@ fn rejects_an_assertion_signed_by_another_key() {
 fn rejects_an_id_token_presented_as_a_client_assertion() {
     assert_eq!(
         check(&id_token(), ClientAssertionAlgorithm::RS256).unwrap_err(),
-        VerifyError::AlgorithmNotAllowed {
+        VerifyError::Header(HeaderError::AlgorithmNotAllowed {
             expected: "RS256",
             actual: "ES256".into()
-        }
+        })
     );
     // An RS256 ID token signed with a key the client registered: its iss is the provider.
     let rs = sign(

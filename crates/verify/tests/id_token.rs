@@ -11,7 +11,10 @@ use common::*;
 use govuk_one_login_core::{
     ClientAssertionAlgorithm, Clock, CredentialLevel, IdTokenAlgorithm, TestClock,
 };
-use govuk_one_login_verify::{KeySet, TokenPart, VerifyError, access_token_hash, verify_id_token};
+use govuk_one_login_verify::{
+    ClaimError, HeaderError, KeySelectionError, KeySet, TokenFormError, TokenPart, VerifyError,
+    access_token_hash, verify_id_token,
+};
 use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{Value, json};
 
@@ -140,7 +143,7 @@ fn rejects_id_token_with_alg_none() {
         ] {
             assert_eq!(
                 verify(&token).unwrap_err(),
-                VerifyError::AlgorithmNone,
+                VerifyError::Header(HeaderError::AlgorithmNone),
                 "{alg}"
             );
         }
@@ -163,10 +166,10 @@ fn rejects_hs256_token_keyed_with_the_providers_public_key() {
             );
             assert_eq!(
                 verify(&token).unwrap_err(),
-                VerifyError::AlgorithmNotAllowed {
+                VerifyError::Header(HeaderError::AlgorithmNotAllowed {
                     expected: "ES256",
                     actual: format!("{alg:?}")
-                }
+                })
             );
         }
     }
@@ -182,10 +185,10 @@ fn rejects_rs256_token_when_the_client_expects_es256_and_the_reverse() {
     );
     assert_eq!(
         verify(&rs).unwrap_err(),
-        VerifyError::AlgorithmNotAllowed {
+        VerifyError::Header(HeaderError::AlgorithmNotAllowed {
             expected: "ES256",
             actual: "RS256".into()
-        }
+        })
     );
     let n = nonce();
     let mut e = expect(&n);
@@ -218,11 +221,11 @@ fn rejects_es256_token_whose_kid_names_an_rsa_key() {
     );
     assert_eq!(
         verify(&token).unwrap_err(),
-        VerifyError::KeyAlgorithmMismatch {
+        VerifyError::Key(KeySelectionError::AlgorithmMismatch {
             kid: RSA_KID.into(),
             key_algorithm: "RS256",
             token_algorithm: "ES256"
-        }
+        })
     );
 }
 
@@ -232,7 +235,7 @@ fn rejects_header_with_missing_or_non_string_alg() {
     let no_alg = b64(json!({"kid": EC_KID}).to_string().as_bytes());
     assert_eq!(
         verify(&format!("{no_alg}.{payload}.AAAA")).unwrap_err(),
-        VerifyError::AlgorithmMissing
+        VerifyError::Header(HeaderError::AlgorithmMissing)
     );
     for alg in [
         json!(256),
@@ -243,7 +246,7 @@ fn rejects_header_with_missing_or_non_string_alg() {
         let header = b64(json!({"alg": alg, "kid": EC_KID}).to_string().as_bytes());
         assert_eq!(
             verify(&format!("{header}.{payload}.AAAA")).unwrap_err(),
-            VerifyError::HeaderMemberType { name: "alg" }
+            VerifyError::Header(HeaderError::MemberType { name: "alg" })
         );
     }
 }
@@ -259,7 +262,10 @@ fn rejects_id_token_with_crit_header() {
             &ec_a(),
             Algorithm::ES256,
         );
-        assert_eq!(verify(&token).unwrap_err(), VerifyError::CriticalHeader);
+        assert_eq!(
+            verify(&token).unwrap_err(),
+            VerifyError::Header(HeaderError::Critical)
+        );
     }
 }
 
@@ -286,7 +292,7 @@ fn rejects_id_token_carrying_jku_jwk_x5u_or_x5c() {
             "{name}"
         );
         assert!(
-            matches!(verify(&token).unwrap_err(), VerifyError::EmbeddedKey { name: n } if n == name)
+            matches!(verify(&token).unwrap_err(), VerifyError::Header(HeaderError::EmbeddedKey { name: n }) if n == name)
         );
     }
 }
@@ -301,7 +307,10 @@ fn rejects_nested_jwt_with_cty() {
             &ec_a(),
             Algorithm::ES256,
         );
-        assert_eq!(verify(&token).unwrap_err(), VerifyError::NestedToken);
+        assert_eq!(
+            verify(&token).unwrap_err(),
+            VerifyError::Header(HeaderError::NestedToken)
+        );
     }
 }
 
@@ -321,7 +330,7 @@ fn rejects_logout_typ_and_other_types_in_an_id_token() {
             Algorithm::ES256,
         );
         assert!(
-            matches!(verify(&token).unwrap_err(), VerifyError::UnexpectedType { actual, .. } if actual == typ)
+            matches!(verify(&token).unwrap_err(), VerifyError::Header(HeaderError::UnexpectedType { actual, .. }) if actual == typ)
         );
     }
     let token = sign(
@@ -332,7 +341,7 @@ fn rejects_logout_typ_and_other_types_in_an_id_token() {
     );
     assert_eq!(
         verify(&token).unwrap_err(),
-        VerifyError::HeaderMemberType { name: "typ" }
+        VerifyError::Header(HeaderError::MemberType { name: "typ" })
     );
 }
 
@@ -358,7 +367,7 @@ fn rejects_kid_injection_strings() {
         );
         assert_eq!(
             verify(&token).unwrap_err(),
-            VerifyError::UnknownKid { kid: kid.into() },
+            VerifyError::Key(KeySelectionError::UnknownKid { kid: kid.into() }),
             "{kid}"
         );
     }
@@ -388,7 +397,7 @@ fn rejects_kid_injection_strings() {
         );
         assert_eq!(
             verify(&token).unwrap_err(),
-            VerifyError::HeaderMemberType { name: "kid" }
+            VerifyError::Header(HeaderError::MemberType { name: "kid" })
         );
     }
 }
@@ -403,7 +412,7 @@ fn rejects_a_token_without_kid_when_the_key_set_holds_several_keys() {
     );
     assert_eq!(
         verify(&token).unwrap_err(),
-        VerifyError::KidRequired { keys: 3 }
+        VerifyError::Key(KeySelectionError::KidRequired { keys: 3 })
     );
 }
 
@@ -417,14 +426,14 @@ fn rejects_an_unknown_kid_and_an_empty_key_set() {
     );
     assert_eq!(
         verify(&token).unwrap_err(),
-        VerifyError::UnknownKid {
+        VerifyError::Key(KeySelectionError::UnknownKid {
             kid: "rotated-out".into()
-        }
+        })
     );
     let n = nonce();
     assert_eq!(
         verify_id_token(&id_token(), &KeySet::default(), &expect(&n)).unwrap_err(),
-        VerifyError::NoKeys
+        VerifyError::Key(KeySelectionError::NoKeys)
     );
 }
 
@@ -433,7 +442,10 @@ fn rejects_an_unknown_kid_and_an_empty_key_set() {
 #[test]
 fn rejects_jwe_with_five_segments() {
     let jwe = "eyJhbGciOiJSU0EtT0FFUCIsImVuYyI6IkEyNTZHQ00ifQ.OKOawDo13gRp2ojaHV7LFpZcgV7T6DVZKTyKOMTYUmKoTCVJRgckCL9kiMT03JGeipsEdY3mx_etLbbWSrFr05kLzcSr4qKAq7YN7e9jwQRb23nfa6c9d-StnImGyFDbSv04uVuxIp5Zms1gNxKKK2Da14B8S4rzVRltdYwam_lDp5XnZAYpQdb76FdIKLaVmqgfwX7XWRxv2322i-vDxRfqNzo_tETKzpVLzfiwQyeyPGLBIO56YJ7eObdv0je81860ppamavo35UgoRdbYaBcoh9QcfylQr66oc6vFWXRcZ_ZT2LawVCWTIy3brGPi6UklfCpIMfIjf7iGdXKHzg.48V1_ALb6US04U3b.5eym8TW_c8SuK0ltJ3rpYIzOeDQz7TALvtu6UG9oMo4vpzs9tX_EFShS8iB7j6jiSdiwkIr3ajwQzaBtQD_A.XFBoMYUZodetZdvTiFvSkQ";
-    assert_eq!(verify(jwe).unwrap_err(), VerifyError::Encrypted);
+    assert_eq!(
+        verify(jwe).unwrap_err(),
+        VerifyError::Form(TokenFormError::Encrypted)
+    );
 }
 
 #[test]
@@ -442,19 +454,19 @@ fn rejects_two_and_four_segments() {
     let (h, p, s) = parts(&token);
     assert_eq!(
         verify(&format!("{h}.{p}")).unwrap_err(),
-        VerifyError::Segments { segments: 2 }
+        VerifyError::Form(TokenFormError::Segments { segments: 2 })
     );
     assert_eq!(
         verify(&format!("{h}.{p}.{s}.{s}")).unwrap_err(),
-        VerifyError::Segments { segments: 4 }
+        VerifyError::Form(TokenFormError::Segments { segments: 4 })
     );
     assert_eq!(
         verify("abc").unwrap_err(),
-        VerifyError::Segments { segments: 1 }
+        VerifyError::Form(TokenFormError::Segments { segments: 1 })
     );
     assert_eq!(
         verify("a.b.c.d.e.f").unwrap_err(),
-        VerifyError::Segments { segments: 6 }
+        VerifyError::Form(TokenFormError::Segments { segments: 6 })
     );
 }
 
@@ -463,12 +475,15 @@ fn rejects_json_serialization() {
     let token = id_token();
     let (h, p, s) = parts(&token);
     let json = json!({"payload": p, "protected": h, "signature": s}).to_string();
-    assert_eq!(verify(&json).unwrap_err(), VerifyError::JsonSerialization);
+    assert_eq!(
+        verify(&json).unwrap_err(),
+        VerifyError::Form(TokenFormError::JsonSerialization)
+    );
     let general =
         json!({"payload": p, "signatures": [{"protected": h, "signature": s}]}).to_string();
     assert_eq!(
         verify(&general).unwrap_err(),
-        VerifyError::JsonSerialization
+        VerifyError::Form(TokenFormError::JsonSerialization)
     );
 }
 
@@ -479,22 +494,22 @@ fn rejects_non_base64url_characters_and_padding_in_every_segment() {
     for bad in ["=", "==", "+", "/", " ", "\n", "%", "\u{e9}"] {
         assert_eq!(
             verify(&format!("{h}{bad}.{p}.{s}")).unwrap_err(),
-            VerifyError::Base64 {
+            VerifyError::Form(TokenFormError::Base64 {
                 part: TokenPart::Header
-            },
+            }),
             "{bad:?}"
         );
         assert_eq!(
             verify(&format!("{h}.{p}{bad}.{s}")).unwrap_err(),
-            VerifyError::Base64 {
+            VerifyError::Form(TokenFormError::Base64 {
                 part: TokenPart::Payload
-            }
+            })
         );
         assert_eq!(
             verify(&format!("{h}.{p}.{s}{bad}")).unwrap_err(),
-            VerifyError::Base64 {
+            VerifyError::Form(TokenFormError::Base64 {
                 part: TokenPart::Signature
-            }
+            })
         );
     }
     // A leading or trailing space or newline around the whole token is refused too.
@@ -522,10 +537,10 @@ fn rejects_duplicate_members_in_header_and_payload() {
     );
     assert_eq!(
         verify(&token).unwrap_err(),
-        VerifyError::DuplicateMember {
+        VerifyError::Form(TokenFormError::DuplicateMember {
             part: TokenPart::Header,
             name: "alg".into()
-        }
+        })
     );
     let claims = Value::Object(id_claims()).to_string();
     let payload = format!(r#"{{"sub":"urn:other",{}"#, &claims[1..]);
@@ -537,10 +552,10 @@ fn rejects_duplicate_members_in_header_and_payload() {
     );
     assert_eq!(
         verify(&token).unwrap_err(),
-        VerifyError::DuplicateMember {
+        VerifyError::Form(TokenFormError::DuplicateMember {
             part: TokenPart::Payload,
             name: "sub".into()
-        }
+        })
     );
 }
 
@@ -551,9 +566,9 @@ fn rejects_header_and_payload_that_are_not_json_objects() {
         let token = sign_raw(header, &claims, &ec_a(), Algorithm::ES256);
         assert_eq!(
             verify(&token).unwrap_err(),
-            VerifyError::NotJson {
+            VerifyError::Form(TokenFormError::NotJson {
                 part: TokenPart::Header
-            }
+            })
         );
     }
     for payload in ["[]", "\"x\"", "{", "1", ""] {
@@ -565,9 +580,9 @@ fn rejects_header_and_payload_that_are_not_json_objects() {
         );
         assert_eq!(
             verify(&token).unwrap_err(),
-            VerifyError::NotJson {
+            VerifyError::Form(TokenFormError::NotJson {
                 part: TokenPart::Payload
-            }
+            })
         );
     }
 }
@@ -577,10 +592,10 @@ fn rejects_oversized_tokens_before_decoding() {
     let huge = "!".repeat(16 * 1024 + 1);
     assert_eq!(
         verify(&huge).unwrap_err(),
-        VerifyError::TooLarge {
+        VerifyError::Form(TokenFormError::TooLarge {
             max: 16 * 1024,
             actual: 16 * 1024 + 1
-        }
+        })
     );
     let token = id_token_with(|c| {
         c.insert("padding".into(), json!("x".repeat(20_000)));
@@ -591,16 +606,19 @@ fn rejects_oversized_tokens_before_decoding() {
     e.max_token_bytes = 64;
     assert_eq!(
         verify_id_token(&id_token(), &provider_keys(), &e).unwrap_err(),
-        VerifyError::TooLarge {
+        VerifyError::Form(TokenFormError::TooLarge {
             max: 64,
             actual: id_token().len()
-        }
+        })
     );
 }
 
 #[test]
 fn rejects_the_empty_token() {
-    assert_eq!(verify("").unwrap_err(), VerifyError::Empty);
+    assert_eq!(
+        verify("").unwrap_err(),
+        VerifyError::Form(TokenFormError::Empty)
+    );
 }
 
 // ---------------------------------------------------------------- signature
@@ -729,7 +747,7 @@ fn rejects_time_claims_as_strings_floats_negatives_huge_numbers_and_null() {
             });
             let err = verify(&token).unwrap_err();
             assert!(
-                matches!(err, VerifyError::MalformedTime { claim: c } if c == claim),
+                matches!(err, VerifyError::Claims(ClaimError::MalformedTime { claim: c }) if c == claim),
                 "{claim}={value}: {err:?}"
             );
         }
@@ -755,11 +773,11 @@ fn accepts_boundary_times_with_a_test_clock_and_refuses_one_second_later() {
     assert!(at(NOW + 129, 30).is_ok());
     assert_eq!(
         at(NOW + 130, 30).unwrap_err(),
-        VerifyError::Expired {
+        VerifyError::Claims(ClaimError::Expired {
             exp: NOW + 100,
             now: NOW + 130,
             leeway: 30
-        }
+        })
     );
     assert!(at(NOW + 99, 0).is_ok());
     assert_eq!(at(NOW + 100, 0).unwrap_err().code(), "claims.expired");
@@ -776,11 +794,11 @@ fn rejects_iat_in_the_future_beyond_the_leeway() {
     });
     assert_eq!(
         verify(&future).unwrap_err(),
-        VerifyError::IssuedInFuture {
+        VerifyError::Claims(ClaimError::IssuedInFuture {
             iat: NOW + 31,
             now: NOW,
             leeway: 30
-        }
+        })
     );
     let day_ahead = id_token_with(|c| {
         c.insert("iat".into(), json!(NOW + 86_400));
@@ -799,11 +817,11 @@ fn rejects_nbf_in_the_future_beyond_the_leeway() {
     });
     assert_eq!(
         verify(&later).unwrap_err(),
-        VerifyError::NotYetValid {
+        VerifyError::Claims(ClaimError::NotYetValid {
             nbf: NOW + 31,
             now: NOW,
             leeway: 30
-        }
+        })
     );
 }
 
@@ -817,7 +835,7 @@ fn rejects_each_required_claim_removed_in_turn() {
         });
         assert_eq!(
             verify(&token).unwrap_err(),
-            VerifyError::MissingClaim { claim },
+            VerifyError::Claims(ClaimError::Missing { claim }),
             "{claim}"
         );
     }
@@ -841,7 +859,7 @@ fn rejects_wrongly_typed_or_empty_string_claims() {
             c.insert(claim.into(), value.clone());
         });
         assert!(
-            matches!(verify(&token).unwrap_err(), VerifyError::ClaimType { claim: c, .. } if c == claim),
+            matches!(verify(&token).unwrap_err(), VerifyError::Claims(ClaimError::WrongType { claim: c, .. }) if c == claim),
             "{claim}={value}"
         );
     }
@@ -869,10 +887,10 @@ fn rejects_issuer_near_misses() {
         });
         assert_eq!(
             verify(&token).unwrap_err(),
-            VerifyError::IssuerMismatch {
+            VerifyError::Claims(ClaimError::IssuerMismatch {
                 expected: ISSUER.into(),
                 actual: iss.into()
-            }
+            })
         );
     }
 }
@@ -900,10 +918,10 @@ fn rejects_audience_shapes_other_than_the_client_id_alone() {
         });
         assert_eq!(
             verify(&token).unwrap_err(),
-            VerifyError::AudienceMismatch {
+            VerifyError::Claims(ClaimError::AudienceMismatch {
                 expected: CLIENT_ID.into(),
                 actual: actual.into_iter().map(String::from).collect()
-            },
+            }),
             "{aud}"
         );
     }
@@ -928,10 +946,10 @@ fn rejects_azp_naming_another_party() {
     });
     assert_eq!(
         verify(&token).unwrap_err(),
-        VerifyError::AuthorizedPartyMismatch {
+        VerifyError::Claims(ClaimError::AuthorizedPartyMismatch {
             expected: CLIENT_ID.into(),
             actual: "other-client".into()
-        }
+        })
     );
 }
 
@@ -947,7 +965,8 @@ fn rejects_a_nonce_that_does_not_match() {
         assert!(
             matches!(
                 err,
-                VerifyError::NonceMismatch | VerifyError::ClaimType { claim: "nonce", .. }
+                VerifyError::Claims(ClaimError::NonceMismatch)
+                    | VerifyError::Claims(ClaimError::WrongType { claim: "nonce", .. })
             ),
             "{nonce}"
         );
@@ -955,7 +974,10 @@ fn rejects_a_nonce_that_does_not_match() {
     let token = id_token_with(|c| {
         c.insert("nonce".into(), json!("other"));
     });
-    assert_eq!(verify(&token).unwrap_err(), VerifyError::NonceMismatch);
+    assert_eq!(
+        verify(&token).unwrap_err(),
+        VerifyError::Claims(ClaimError::NonceMismatch)
+    );
     assert!(!verify(&token).unwrap_err().to_string().contains("other"));
 }
 
@@ -967,7 +989,7 @@ fn rejects_vot_other_than_the_requested_credential_level() {
         });
         let err = verify(&token).unwrap_err();
         assert!(
-            matches!(&err, VerifyError::VotMismatch { expected: "Cl.Cm", actual } if actual == vot)
+            matches!(&err, VerifyError::Claims(ClaimError::VotMismatch { expected: "Cl.Cm", actual }) if actual == vot)
                 || (vot.is_empty() && err.code() == "claims.type"),
             "{vot}: {err:?}"
         );
@@ -977,10 +999,10 @@ fn rejects_vot_other_than_the_requested_credential_level() {
     e.vot = CredentialLevel::Cl;
     assert_eq!(
         verify_id_token(&id_token(), &provider_keys(), &e).unwrap_err(),
-        VerifyError::VotMismatch {
+        VerifyError::Claims(ClaimError::VotMismatch {
             expected: "Cl",
             actual: "Cl.Cm".into()
-        }
+        })
     );
 }
 
@@ -996,18 +1018,18 @@ fn checks_auth_time_against_max_age() {
     e.max_age = Some(59);
     assert_eq!(
         verify_id_token(&id_token(), &keys, &e).unwrap_err(),
-        VerifyError::AuthenticationTooOld {
+        VerifyError::Claims(ClaimError::AuthenticationTooOld {
             auth_time: NOW - 60,
             max_age: 59,
             now: NOW
-        }
+        })
     );
     let without = id_token_with(|c| {
         c.remove("auth_time");
     });
     assert_eq!(
         verify_id_token(&without, &keys, &e).unwrap_err(),
-        VerifyError::MissingClaim { claim: "auth_time" }
+        VerifyError::Claims(ClaimError::Missing { claim: "auth_time" })
     );
     e.max_age = None;
     assert!(verify_id_token(&without, &keys, &e).is_ok());
@@ -1027,7 +1049,7 @@ fn checks_at_hash_when_present_and_the_access_token_is_given() {
     e.access_token = Some("another-access-token");
     assert_eq!(
         verify_id_token(&token, &keys, &e).unwrap_err(),
-        VerifyError::AccessTokenHashMismatch
+        VerifyError::Claims(ClaimError::AccessTokenHashMismatch)
     );
     // Absent at_hash with an access token, or no access token given: not checked.
     assert!(verify_id_token(&id_token(), &keys, &e).is_ok());
@@ -1060,7 +1082,7 @@ fn rejects_a_logout_token_presented_as_an_id_token() {
     );
     assert_eq!(
         verify(&untyped).unwrap_err(),
-        VerifyError::ForbiddenClaim { claim: "events" }
+        VerifyError::Claims(ClaimError::Forbidden { claim: "events" })
     );
     // Even with a nonce added.
     let mut c = logout_claims();
@@ -1074,7 +1096,7 @@ fn rejects_a_logout_token_presented_as_an_id_token() {
     );
     assert_eq!(
         verify(&with_nonce).unwrap_err(),
-        VerifyError::ForbiddenClaim { claim: "events" }
+        VerifyError::Claims(ClaimError::Forbidden { claim: "events" })
     );
 }
 

@@ -8,7 +8,8 @@ mod common;
 use common::*;
 use govuk_one_login_core::{ClientAssertionAlgorithm, IdentityLevel};
 use govuk_one_login_verify::{
-    DidDocument, NamePartKind, VerifiedCoreIdentity, VerifyError, verify_core_identity,
+    ClaimError, DidDocument, HeaderError, KeySelectionError, NamePartKind, VerifiedCoreIdentity,
+    VerifyError, verify_core_identity,
 };
 use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{Value, json};
@@ -133,7 +134,10 @@ fn rejects_algorithms_other_than_es256() {
         b64(json!({"alg": "none"}).to_string().as_bytes()),
         b64(Value::Object(identity_claims()).to_string().as_bytes())
     );
-    assert_eq!(verify(&none).unwrap_err(), VerifyError::AlgorithmNone);
+    assert_eq!(
+        verify(&none).unwrap_err(),
+        VerifyError::Header(HeaderError::AlgorithmNone)
+    );
 }
 
 #[test]
@@ -151,14 +155,14 @@ fn rejects_kids_naming_another_did_or_no_did() {
     let unknown = with_header(&json!({"alg": "ES256", "kid": format!("{DID}#rotated")}));
     assert_eq!(
         verify(&unknown).unwrap_err(),
-        VerifyError::UnknownKid {
+        VerifyError::Key(KeySelectionError::UnknownKid {
             kid: format!("{DID}#rotated")
-        }
+        })
     );
     let no_kid = with_header(&json!({"alg": "ES256"}));
     assert_eq!(
         verify(&no_kid).unwrap_err(),
-        VerifyError::KidRequired { keys: 1 }
+        VerifyError::Key(KeySelectionError::KidRequired { keys: 1 })
     );
 }
 
@@ -168,10 +172,10 @@ fn rejects_a_did_document_for_another_did_than_configured() {
     e.did = "did:web:identity.account.gov.uk";
     assert_eq!(
         verify_core_identity(&identity_token_with(|_| {}), &did_document(), &e).unwrap_err(),
-        VerifyError::DidMismatch {
+        VerifyError::Key(KeySelectionError::DidMismatch {
             expected: "did:web:identity.account.gov.uk".into(),
             actual: DID.into()
-        }
+        })
     );
 }
 
@@ -223,7 +227,7 @@ fn rejects_each_required_claim_removed_in_turn() {
         });
         assert_eq!(
             verify(&token).unwrap_err(),
-            VerifyError::MissingClaim { claim },
+            VerifyError::Claims(ClaimError::Missing { claim }),
             "{claim}"
         );
     }
@@ -264,9 +268,12 @@ fn rejects_wrong_issuer_audience_subject_level_and_trustmark() {
     let token = identity_token_with(|c| {
         c.insert("sub".into(), json!("urn:fdc:gov.uk:2022:someone-else"));
     });
-    assert_eq!(verify(&token).unwrap_err(), VerifyError::SubjectMismatch);
+    assert_eq!(
+        verify(&token).unwrap_err(),
+        VerifyError::Claims(ClaimError::SubjectMismatch)
+    );
     assert!(
-        !VerifyError::SubjectMismatch
+        !VerifyError::Claims(ClaimError::SubjectMismatch)
             .to_string()
             .contains("someone-else")
     );
@@ -328,10 +335,10 @@ fn rejects_malformed_credentials() {
 fn rejects_an_id_token_presented_as_a_core_identity_jwt() {
     assert_eq!(
         verify(&id_token()).unwrap_err(),
-        VerifyError::DidMismatch {
+        VerifyError::Key(KeySelectionError::DidMismatch {
             expected: DID.into(),
             actual: EC_KID.into()
-        }
+        })
     );
     // Even signed by the identity key under the DID kid, its issuer and level are wrong.
     let resigned = sign(
@@ -363,9 +370,9 @@ fn rejects_a_client_assertion_presented_as_a_core_identity_jwt() {
         .unwrap();
     assert_eq!(
         verify(&assertion).unwrap_err(),
-        VerifyError::AlgorithmNotAllowed {
+        VerifyError::Header(HeaderError::AlgorithmNotAllowed {
             expected: "ES256",
             actual: "PS256".into()
-        }
+        })
     );
 }

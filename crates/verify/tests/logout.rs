@@ -13,7 +13,8 @@ use std::time::Duration;
 use common::*;
 use govuk_one_login_core::{ClientAssertionAlgorithm, InMemoryReplayStore, ReplayStoreError};
 use govuk_one_login_verify::{
-    BACKCHANNEL_LOGOUT_EVENT, VerifiedLogoutToken, VerifyError, verify_logout_token,
+    BACKCHANNEL_LOGOUT_EVENT, ClaimError, HeaderError, VerifiedLogoutToken, VerifyError,
+    verify_logout_token,
 };
 use jsonwebtoken::Algorithm;
 use serde_json::{Value, json};
@@ -99,10 +100,10 @@ fn requires_es256_even_for_clients_registered_for_rs256() {
     );
     assert_eq!(
         verify(&token).unwrap_err(),
-        VerifyError::AlgorithmNotAllowed {
+        VerifyError::Header(HeaderError::AlgorithmNotAllowed {
             expected: "ES256",
             actual: "RS256".into()
-        }
+        })
     );
     let none = format!(
         "{}.{}.",
@@ -111,7 +112,10 @@ fn requires_es256_even_for_clients_registered_for_rs256() {
             .as_bytes()),
         b64(Value::Object(logout_claims()).to_string().as_bytes())
     );
-    assert_eq!(verify(&none).unwrap_err(), VerifyError::AlgorithmNone);
+    assert_eq!(
+        verify(&none).unwrap_err(),
+        VerifyError::Header(HeaderError::AlgorithmNone)
+    );
 }
 
 #[test]
@@ -133,7 +137,7 @@ fn rejects_each_required_claim_removed_in_turn() {
         });
         assert_eq!(
             verify(&token).unwrap_err(),
-            VerifyError::MissingClaim { claim },
+            VerifyError::Claims(ClaimError::Missing { claim }),
             "{claim}"
         );
     }
@@ -146,7 +150,7 @@ fn rejects_a_logout_token_carrying_a_nonce() {
     });
     assert_eq!(
         verify(&token).unwrap_err(),
-        VerifyError::ForbiddenClaim { claim: "nonce" }
+        VerifyError::Claims(ClaimError::Forbidden { claim: "nonce" })
     );
 }
 
@@ -231,21 +235,21 @@ fn checks_expiry_and_issue_time_at_the_boundaries() {
     assert!(at(NOW + 124).is_ok());
     assert_eq!(
         at(NOW + 125).unwrap_err(),
-        VerifyError::Expired {
+        VerifyError::Claims(ClaimError::Expired {
             exp: NOW + 115,
             now: NOW + 125,
             leeway: 10
-        }
+        })
     );
     // iat = NOW - 5: accepted from NOW - 15 on.
     assert!(at(NOW - 15).is_ok());
     assert_eq!(
         at(NOW - 16).unwrap_err(),
-        VerifyError::IssuedInFuture {
+        VerifyError::Claims(ClaimError::IssuedInFuture {
             iat: NOW - 5,
             now: NOW - 16,
             leeway: 10
-        }
+        })
     );
 }
 
@@ -299,14 +303,14 @@ fn reports_a_full_replay_store_instead_of_forgetting() {
 fn rejects_an_id_token_presented_as_a_logout_token() {
     assert_eq!(
         verify(&id_token()).unwrap_err(),
-        VerifyError::MissingClaim { claim: "jti" }
+        VerifyError::Claims(ClaimError::Missing { claim: "jti" })
     );
     let with_jti = id_token_with(|c| {
         c.insert("jti".into(), json!("j-1"));
     });
     assert_eq!(
         verify(&with_jti).unwrap_err(),
-        VerifyError::ForbiddenClaim { claim: "nonce" }
+        VerifyError::Claims(ClaimError::Forbidden { claim: "nonce" })
     );
     let typed = sign(
         &json!({"alg": "ES256", "kid": EC_KID, "typ": "JWT"}),
@@ -341,9 +345,9 @@ fn rejects_a_client_assertion_presented_as_a_logout_token() {
     let err = verify_logout_token(&assertion, &keys, &logout_expect()).unwrap_err();
     assert_eq!(
         err,
-        VerifyError::AlgorithmNotAllowed {
+        VerifyError::Header(HeaderError::AlgorithmNotAllowed {
             expected: "ES256",
             actual: "RS256".into()
-        }
+        })
     );
 }

@@ -1,0 +1,246 @@
+//! Token endpoint authentication: `private_key_jwt` (the RSA key, its id and algorithm) or
+//! `client_secret_post` (the secret), and the settings that belong to the other method.
+
+use std::path::Path;
+
+use super::Problems;
+use crate::config::checked::ClientAuth;
+use crate::config::problems::ProblemKind;
+use crate::config::spec::TokenAuthSpec;
+use crate::key::{KeyError, KeySource, RsaPrivateKey};
+use crate::secret::SecretString;
+use crate::types::ClientAssertionAlgorithm;
+
+/// Checks the `token_auth` table and loads the key or secret it names.
+pub(super) fn validate_token_auth(
+    spec: &TokenAuthSpec,
+    svc: &str,
+    wants_identity: bool,
+    request_objects: bool,
+    base_dir: Option<&Path>,
+    p: &mut Problems,
+) -> Option<ClientAuth> {
+    let s = Some(svc);
+    match spec.method.as_deref().unwrap_or("private_key_jwt") {
+        "private_key_jwt" => private_key_jwt(spec, s, base_dir, p),
+        "client_secret_post" => {
+            client_secret_post(spec, s, wants_identity, request_objects, base_dir, p)
+        }
+        other => {
+            p.push(ProblemKind::UnknownTokenAuthMethod, s, "token_auth.method",
+                format!("`{other}` is not a token authentication method One Login offers."),
+                "use \"private_key_jwt\" (the default) or \"client_secret_post\" (authentication-only platforms).".into());
+            None
+        }
+    }
+}
+
+/// `private_key_jwt`: no secret settings, a known algorithm, a key id and exactly one key source
+/// holding an RSA key of at least 2048 bits.
+fn private_key_jwt(
+    spec: &TokenAuthSpec,
+    s: Option<&str>,
+    base_dir: Option<&Path>,
+    p: &mut Problems,
+) -> Option<ClientAuth> {
+    for (field, set) in [
+        ("token_auth.secret_env", spec.secret_env.is_some()),
+        ("token_auth.secret_file", spec.secret_file.is_some()),
+    ] {
+        if set {
+            p.push(
+                ProblemKind::MixedAuthSettings,
+                s,
+                field,
+                format!("`{field}` is set but the method is private_key_jwt."),
+                format!("remove `{field}`, or set method = \"client_secret_post\"."),
+            );
+        }
+    }
+    let alg = match spec.alg.as_deref() {
+        None | Some("RS256") => Some(ClientAssertionAlgorithm::RS256),
+        Some("PS256") => Some(ClientAssertionAlgorithm::PS256),
+        Some(other) => {
+            p.push(ProblemKind::UnknownAssertionAlgorithm, s, "token_auth.alg",
+                format!("`{other}` cannot sign client assertions; One Login verifies them with RSA only."),
+                "use \"RS256\" (the default) or \"PS256\".".into());
+            None
+        }
+    };
+    let key_id = spec.key_id.as_deref().filter(|k| !k.trim().is_empty());
+    if key_id.is_none() {
+        p.push(ProblemKind::MissingKeyId, s, "token_auth.key_id",
+            "the key id (kid) is missing.".into(),
+            "set key_id to the kid of the public key registered with One Login (required when One Login reads your keys from a JWKS URL).".into());
+    }
+    let sources: Vec<KeySource> = [
+        spec.key_file.clone().map(KeySource::File),
+        spec.key_env.clone().map(KeySource::Env),
+        spec.key_pem.clone().map(KeySource::Pem),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if sources.len() != 1 {
+        p.push(ProblemKind::KeySourceCount, s, "token_auth.key_file",
+            if sources.is_empty() { "no private key is given for private_key_jwt.".into() } else { "more than one private key source is given.".into() },
+            "give exactly one of key_file (a PEM file) or key_env (a variable holding the PEM), or the PEM in code.".into());
+        return None;
+    }
+    let field = match &sources[0] {
+        KeySource::File(_) => "token_auth.key_file",
+        KeySource::Env(_) => "token_auth.key_env",
+        KeySource::Pem(_) => "token_auth.key_pem",
+    };
+    let key = match RsaPrivateKey::load(&sources[0], key_id.unwrap_or_default(), base_dir) {
+        Ok(k) => Some(k),
+        Err(e) => {
+            let (kind, fix) = key_problem(&e);
+            p.push(kind, s, field, format!("{e}."), fix.into());
+            None
+        }
+    };
+    Some(ClientAuth::PrivateKeyJwt {
+        key: key?,
+        alg: alg?,
+    })
+    .filter(|_| key_id.is_some())
+}
+
+/// The rule a key that failed to load breaks, and how to fix it.
+fn key_problem(e: &KeyError) -> (ProblemKind, &'static str) {
+    match e {
+        KeyError::NotRsa { .. } => (
+            ProblemKind::NonRsaKey,
+            "generate an RSA key: openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out key.pem, and register its public half.",
+        ),
+        KeyError::TooSmall { .. } => (
+            ProblemKind::SmallRsaKey,
+            "generate a 2048-bit (or larger) RSA key and register its public half.",
+        ),
+        KeyError::Unreadable { .. } => (
+            ProblemKind::BadKey,
+            "check the path (relative paths start at the services file's folder) and the file's permissions.",
+        ),
+        KeyError::EnvMissing { .. } => (
+            ProblemKind::BadKey,
+            "export the variable with the PEM text before starting the service.",
+        ),
+        _ => (
+            ProblemKind::BadKey,
+            "give an unencrypted PEM RSA private key (BEGIN PRIVATE KEY or BEGIN RSA PRIVATE KEY).",
+        ),
+    }
+}
+
+/// `client_secret_post`: not with identity or request objects, no key settings, exactly one
+/// non-empty secret.
+fn client_secret_post(
+    spec: &TokenAuthSpec,
+    s: Option<&str>,
+    wants_identity: bool,
+    request_objects: bool,
+    base_dir: Option<&Path>,
+    p: &mut Problems,
+) -> Option<ClientAuth> {
+    if wants_identity {
+        p.push(
+            ProblemKind::SecretPostWithIdentity,
+            s,
+            "token_auth.method",
+            "client_secret_post cannot be used by a service that proves identity.".into(),
+            "use method = \"private_key_jwt\" with an RSA key, or remove identity_vtr and claims."
+                .into(),
+        );
+    }
+    if request_objects {
+        p.push(ProblemKind::SecretPostWithRequestObjects, s, "request_objects",
+            "request objects are signed with the service's RSA key, which client_secret_post services do not have.".into(),
+            "set request_objects = false, or use private_key_jwt.".into());
+    }
+    for (field, set) in [
+        ("token_auth.key_file", spec.key_file.is_some()),
+        ("token_auth.key_env", spec.key_env.is_some()),
+        ("token_auth.key_id", spec.key_id.is_some()),
+        ("token_auth.alg", spec.alg.is_some()),
+    ] {
+        if set {
+            p.push(
+                ProblemKind::MixedAuthSettings,
+                s,
+                field,
+                format!("`{field}` is set but the method is client_secret_post."),
+                format!("remove `{field}`, or set method = \"private_key_jwt\"."),
+            );
+        }
+    }
+    let count = usize::from(spec.secret_env.is_some())
+        + usize::from(spec.secret_file.is_some())
+        + usize::from(spec.secret.is_some());
+    if count != 1 {
+        p.push(
+            ProblemKind::BadSecret,
+            s,
+            "token_auth.secret_env",
+            if count == 0 {
+                "no client secret is given.".into()
+            } else {
+                "more than one client secret source is given.".into()
+            },
+            "give exactly one of secret_env (a variable) or secret_file, or the secret in code."
+                .into(),
+        );
+        return None;
+    }
+    let secret = read_secret(spec, base_dir);
+    match secret {
+        Ok(secret) if !secret.is_empty() => Some(ClientAuth::ClientSecretPost { secret }),
+        Ok(_) => {
+            p.push(
+                ProblemKind::BadSecret,
+                s,
+                "token_auth.secret_env",
+                "the client secret is empty.".into(),
+                "give the secret whose Argon2id hash you sent to One Login.".into(),
+            );
+            None
+        }
+        Err((field, message, fix)) => {
+            p.push(ProblemKind::BadSecret, s, field, message, fix.into());
+            None
+        }
+    }
+}
+
+/// Reads the one client secret source given (the caller checked there is exactly one). An
+/// error names the field, says what is wrong and how to fix it.
+fn read_secret(
+    spec: &TokenAuthSpec,
+    base_dir: Option<&Path>,
+) -> Result<SecretString, (&'static str, String, &'static str)> {
+    if let Some(var) = &spec.secret_env {
+        std::env::var(var).map(SecretString::new).map_err(|_| {
+            (
+                "token_auth.secret_env",
+                format!("the environment variable {var} is not set."),
+                "export the variable with the client secret before starting the service.",
+            )
+        })
+    } else if let Some(path) = &spec.secret_file {
+        let full = match base_dir {
+            Some(d) if path.is_relative() => d.join(path),
+            _ => path.clone(),
+        };
+        crate::key::read_secret_file(&full)
+            .map(|t| SecretString::new(t.trim()))
+            .map_err(|e| {
+                (
+                    "token_auth.secret_file",
+                    format!("cannot read {}: {e}.", full.display()),
+                    "check the path (relative paths start at the services file's folder).",
+                )
+            })
+    } else {
+        Ok(spec.secret.clone().unwrap_or_else(|| SecretString::new("")))
+    }
+}
