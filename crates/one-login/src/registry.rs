@@ -8,7 +8,9 @@ use govuk_one_login_core::{
     ClientAuth, HttpTransport, InMemoryReplayStore, ReplayStore, Services, SharedClock,
     SystemClock, user_agent,
 };
-use govuk_one_login_discovery::{CachePolicy, ProviderCache, ProviderRegistry};
+use govuk_one_login_discovery::{
+    CachePolicy, ProviderCache, ProviderRegistry, RefreshOutcome, WarmUpReport,
+};
 use govuk_one_login_verify::ClientSigner;
 
 use crate::error::{BackChannelError, SetupError, SignInError, SignOutError};
@@ -69,6 +71,57 @@ impl OneLogin {
     /// The shared provider cache.
     pub fn provider(&self) -> &ProviderCache {
         &self.provider
+    }
+
+    /// Fetches the provider's metadata, JWKS and DID document once, at start-up, so that the
+    /// first sign-in does not wait for them and a broken configuration shows at once. Each
+    /// document succeeds or fails on its own: [`WarmUpReport::is_ready`] says whether sign-ins
+    /// can proceed; a missing DID document only matters to services that prove identity.
+    pub async fn warm_up(&self) -> WarmUpReport {
+        let report = self.provider.warm_up().await;
+        for (document, error) in report.errors() {
+            tracing::warn!(
+                target: "govuk_one_login::outcome",
+                operation = "warm_up", document = document.as_str(),
+                outcome = "failure", code = error.code()
+            );
+        }
+        report
+    }
+
+    /// Refreshes, once, every provider document close to expiry (one request per document
+    /// however many services share the provider). [`OneLogin::keep_fresh`] calls it in a loop.
+    pub async fn refresh_due(&self) -> RefreshOutcome {
+        let outcome = self.provider.refresh_due().await;
+        for (document, error) in outcome.failures() {
+            tracing::warn!(
+                target: "govuk_one_login::outcome",
+                operation = "refresh_ahead", document = document.as_str(),
+                outcome = "failure", code = error.code()
+            );
+        }
+        outcome
+    }
+
+    /// Keeps the provider's documents fresh for as long as it runs, as One Login asks ("poll
+    /// it regularly so you see new keys before a rotation"): each document is refreshed shortly
+    /// before it expires, and a failed refresh is retried after the cache's pause, while the
+    /// cached copy stays in use. Spawn it once per process:
+    /// `tokio::spawn(one_login.clone().keep_fresh())`.
+    ///
+    /// It sleeps on tokio's timer between refreshes, for at least one second and at most five
+    /// minutes at a time (so that a changed clock or a document cached in between is seen).
+    pub async fn keep_fresh(self) {
+        loop {
+            self.refresh_due().await;
+            let now = self.provider.clock_now();
+            let wait = self
+                .provider
+                .next_refresh_at()
+                .map_or(KEEP_FRESH_MAX_SLEEP_SECS, |at| at.saturating_sub(now))
+                .clamp(1, KEEP_FRESH_MAX_SLEEP_SECS);
+            tokio::time::sleep(std::time::Duration::from_secs(wait.unsigned_abs())).await;
+        }
     }
 
     /// Finishes whichever of the browser's pending sign-ins the callback belongs to: the one
@@ -228,6 +281,9 @@ impl OneLogin {
     }
 }
 
+/// The longest [`OneLogin::keep_fresh`] sleeps between two looks at the caches.
+const KEEP_FRESH_MAX_SLEEP_SECS: i64 = 300;
+
 /// Builds a [`OneLogin`]: choose the transport, clock, replay store and cache policy.
 pub struct OneLoginBuilder {
     services: Services,
@@ -316,7 +372,7 @@ impl OneLoginBuilder {
         let environment = self.services.environment().clone();
         let transport = match self.transport {
             Some(t) => t,
-            None => default_transport()?,
+            None => default_transport(&self.services)?,
         };
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let replay = self
@@ -328,7 +384,12 @@ impl OneLoginBuilder {
             .iter()
             .next()
             .and_then(|s| s.user_agent_suffix().map(str::to_owned));
-        let policy = self.policy;
+        let mut policy = self.policy;
+        if policy.refresh_jitter.is_zero() && !policy.refresh_ahead.is_zero() {
+            // Instances started together must not refresh in the same second: each draws its
+            // own offset within the refresh-ahead margin, once.
+            policy.refresh_jitter = jitter_within(policy.refresh_ahead);
+        }
         let provider = registry.cache_for(&environment, || {
             ProviderCache::new(
                 &environment,
@@ -378,16 +439,31 @@ impl OneLoginBuilder {
     }
 }
 
+/// A random duration between zero and `max`, whole seconds.
+fn jitter_within(max: std::time::Duration) -> std::time::Duration {
+    let seed = govuk_one_login_core::random_bytes(8)
+        .ok()
+        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        .map_or(0, u64::from_le_bytes);
+    std::time::Duration::from_secs(seed % max.as_secs().saturating_add(1))
+}
+
+/// The reqwest transport, with the services file's egress proxy when it names one.
 #[cfg(feature = "reqwest")]
-fn default_transport() -> Result<Arc<dyn HttpTransport>, SetupError> {
-    let transport =
-        govuk_one_login_http::ReqwestTransport::new(govuk_one_login_http::HttpConfig::default())
-            .map_err(SetupError::Http)?;
+fn default_transport(services: &Services) -> Result<Arc<dyn HttpTransport>, SetupError> {
+    use govuk_one_login_http::{HttpConfig, ProxyConfig, ReqwestTransport};
+    let mut config = HttpConfig::default();
+    if let Some(proxy) = services.proxy() {
+        config.proxy = Some(
+            ProxyConfig::new(proxy.clone()).with_no_proxy(services.no_proxy().iter().cloned()),
+        );
+    }
+    let transport = ReqwestTransport::new(config).map_err(SetupError::Http)?;
     Ok(Arc::new(transport))
 }
 
 #[cfg(not(feature = "reqwest"))]
-fn default_transport() -> Result<Arc<dyn HttpTransport>, SetupError> {
+fn default_transport(_services: &Services) -> Result<Arc<dyn HttpTransport>, SetupError> {
     Err(SetupError::NoTransport)
 }
 

@@ -169,12 +169,23 @@ impl ServiceConfig {
 pub struct Services {
     pub(super) environment: Environment,
     pub(super) services: Vec<ServiceConfig>,
+    pub(super) proxy: Option<Url>,
+    pub(super) no_proxy: Vec<String>,
 }
 
 impl Services {
     /// The provider environment.
     pub fn environment(&self) -> &Environment {
         &self.environment
+    }
+    /// The egress proxy for requests to One Login, if one is configured. It may carry
+    /// credentials: never log it.
+    pub fn proxy(&self) -> Option<&Url> {
+        self.proxy.as_ref()
+    }
+    /// Hosts reached without the proxy.
+    pub fn no_proxy(&self) -> &[String] {
+        &self.no_proxy
     }
     /// Every service, in file order.
     pub fn iter(&self) -> std::slice::Iter<'_, ServiceConfig> {

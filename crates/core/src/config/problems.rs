@@ -18,6 +18,8 @@ pub enum ProblemKind {
     CustomSettingOnPublicEnvironment,
     /// A provider URL is invalid or insecure.
     BadProviderUrl,
+    /// The egress proxy is not an http(s) URL with a host and no path.
+    BadProxy,
     /// An empty name.
     EmptyName,
     /// Two services with one name.
@@ -101,6 +103,7 @@ impl ProblemKind {
             Self::MissingIssuer => "config.missing_issuer",
             Self::CustomSettingOnPublicEnvironment => "config.custom_setting_on_public_environment",
             Self::BadProviderUrl => "config.bad_provider_url",
+            Self::BadProxy => "config.bad_proxy",
             Self::EmptyName => "config.empty_name",
             Self::DuplicateName => "config.duplicate_name",
             Self::EmptyClientId => "config.empty_client_id",

@@ -46,6 +46,14 @@ pub struct ProviderSpec {
     /// Default User-Agent suffix for every service, e.g. `my-org/1.0 (https://my-org.gov.uk)`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_agent_suffix: Option<String>,
+    /// An egress proxy every request to One Login goes through, e.g.
+    /// `http://proxy.internal:3128`. Never read from the environment: only this setting routes
+    /// requests through a proxy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<String>,
+    /// Hosts reached directly, not through `proxy` (host names, addresses or `*`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub no_proxy: Vec<String>,
 }
 
 /// One `[[service]]` table.

@@ -27,6 +27,7 @@ impl ServicesFile {
     pub fn validate(&self) -> Result<Services, ConfigError> {
         let mut p = Problems::default();
         let environment = provider::environment(&self.provider, &mut p);
+        let proxy = provider::proxy(&self.provider, &mut p);
         if self.services.is_empty() {
             p.push(
                 ProblemKind::NoServices,
@@ -65,6 +66,8 @@ impl ServicesFile {
             Some(environment) if p.0.is_empty() => Ok(Services {
                 environment,
                 services,
+                proxy,
+                no_proxy: self.provider.no_proxy.clone(),
             }),
             _ => Err(ConfigError::Invalid(p.0)),
         }

@@ -4,6 +4,7 @@ use super::Problems;
 use crate::config::problems::ProblemKind;
 use crate::config::spec::ProviderSpec;
 use crate::environment::{Environment, EnvironmentError};
+use url::Url;
 
 /// The provider environment the table names, or `None` after reporting why there is none.
 pub(super) fn environment(spec: &ProviderSpec, p: &mut Problems) -> Option<Environment> {
@@ -80,4 +81,42 @@ pub(super) fn environment(spec: &ProviderSpec, p: &mut Problems) -> Option<Envir
             None
         }
     }
+}
+
+/// The egress proxy, when one is set: an `http` or `https` URL with a host and no path, query
+/// or fragment. Its text is never echoed (it may carry credentials).
+pub(super) fn proxy(spec: &ProviderSpec, p: &mut Problems) -> Option<Url> {
+    if spec
+        .no_proxy
+        .iter()
+        .any(|e| e.trim().is_empty() || e.chars().any(|c| c.is_whitespace() || c.is_control()))
+    {
+        p.push(
+            ProblemKind::BadProxy,
+            None,
+            "provider.no_proxy",
+            "a `provider.no_proxy` entry is empty or holds spaces.".into(),
+            "list host names, addresses or CIDR ranges, one per entry.".into(),
+        );
+    }
+    let text = spec.proxy.as_deref()?;
+    let message = match Url::parse(text) {
+        Err(_) => "`provider.proxy` is not a URL.",
+        Ok(u) if !matches!(u.scheme(), "http" | "https") => {
+            "`provider.proxy` must use http or https."
+        }
+        Ok(u) if u.host_str().is_none_or(str::is_empty) => "`provider.proxy` has no host.",
+        Ok(u) if u.path() != "/" || u.query().is_some() || u.fragment().is_some() => {
+            "`provider.proxy` must be an origin, with no path, query or fragment."
+        }
+        Ok(u) => return Some(u),
+    };
+    p.push(
+        ProblemKind::BadProxy,
+        None,
+        "provider.proxy",
+        message.into(),
+        "give the proxy's origin, e.g. proxy = \"http://proxy.internal:3128\".".into(),
+    );
+    None
 }
