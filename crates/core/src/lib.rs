@@ -34,6 +34,8 @@
 mod clock;
 mod config;
 mod environment;
+#[doc(hidden)]
+pub mod internal;
 mod key;
 mod replay;
 mod secret;

@@ -53,6 +53,54 @@ pub fn written_host(value: &str) -> Option<&str> {
     Some(host_port.split_once(':').map_or(host_port, |(h, _)| h))
 }
 
+/// The first rule a parsed sector identifier URI breaks, in the order they are checked: https, no
+/// user name or password, no path other than `/`, no query, no fragment, then a host that is not
+/// empty once normalised. The host being written canonically is a separate rule
+/// ([`non_canonical_host`]), since One Login hashes the host as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SectorUriProblem {
+    /// A scheme other than https.
+    NotHttps,
+    /// A user name or password.
+    UserInfo,
+    /// A path other than `/`.
+    Path,
+    /// A query string.
+    Query,
+    /// A fragment.
+    Fragment,
+    /// No host, or one that is empty once normalised (e.g. `https://./`).
+    EmptyHost,
+}
+
+/// The sector identifier URI rule: `None` when One Login accepts `url` as one, otherwise the first
+/// rule it breaks.
+pub fn sector_uri_problem(url: &Url) -> Option<SectorUriProblem> {
+    if url.scheme() != "https" {
+        Some(SectorUriProblem::NotHttps)
+    } else if !url.username().is_empty() || url.password().is_some() {
+        Some(SectorUriProblem::UserInfo)
+    } else if !matches!(url.path(), "" | "/") {
+        Some(SectorUriProblem::Path)
+    } else if url.query().is_some() {
+        Some(SectorUriProblem::Query)
+    } else if url.fragment().is_some() {
+        Some(SectorUriProblem::Fragment)
+    } else if sector_host(url).is_none() {
+        Some(SectorUriProblem::EmptyHost)
+    } else {
+        None
+    }
+}
+
+/// The host as written in `raw` (which parsed as `url`) when it is not written as One Login hashes
+/// it for the sector: not exactly the parsed host (capitals, Unicode instead of the `xn--` form),
+/// or with a trailing dot. `None` when it is canonical, or cannot be found.
+pub fn non_canonical_host<'a>(raw: &'a str, url: &Url) -> Option<&'a str> {
+    let written = written_host(raw)?;
+    (url.host_str().is_some_and(|h| h != written) || written.ends_with('.')).then_some(written)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,5 +154,34 @@ mod tests {
             Some("tax.dragons.gov.uk")
         );
         assert_eq!(service_sector_host(None, &[]), None);
+    }
+
+    #[test]
+    fn names_the_first_sector_uri_rule_broken() {
+        let problem = |s: &str| sector_uri_problem(&Url::parse(s).unwrap());
+        for (input, expected) in [
+            ("https://dept.gov.uk", None),
+            ("https://www.dept.gov.uk:8443/", None),
+            ("http://u:p@dept.gov.uk/x", Some(SectorUriProblem::NotHttps)),
+            ("https://u@dept.gov.uk/x", Some(SectorUriProblem::UserInfo)),
+            ("https://dept.gov.uk//", Some(SectorUriProblem::Path)),
+            ("https://dept.gov.uk?#f", Some(SectorUriProblem::Query)),
+            ("https://dept.gov.uk#f", Some(SectorUriProblem::Fragment)),
+            ("https://./", Some(SectorUriProblem::EmptyHost)),
+        ] {
+            assert_eq!(problem(input), expected, "{input}");
+        }
+    }
+
+    #[test]
+    fn finds_hosts_not_written_canonically() {
+        fn check(s: &str) -> Option<&str> {
+            non_canonical_host(s, &Url::parse(s).unwrap())
+        }
+        assert_eq!(check("https://dept.gov.uk/cb"), None);
+        assert_eq!(check("https://xn--bcher-kva.example"), None);
+        assert_eq!(check("https://Dept.gov.uk/cb"), Some("Dept.gov.uk"));
+        assert_eq!(check("https://dept.gov.uk./cb"), Some("dept.gov.uk."));
+        assert_eq!(check("https://bücher.example"), Some("bücher.example"));
     }
 }

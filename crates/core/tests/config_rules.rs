@@ -244,7 +244,7 @@ fn every_service_rule_is_refused_with_field_message_and_fix() {
             |s| s.sector_identifier_uri = Some("https://user:pw@example.gov.uk".into()),
             ProblemKind::BadSectorIdentifier,
             "sector_identifier_uri",
-            "`https://example.gov.uk/ (credentials removed)` is not an https URL with a host and no credentials, path, query or fragment.",
+            "`https://[redacted]@example.gov.uk` is not an https URL with a host and no credentials, path, query or fragment.",
             "use the form https://my-department.gov.uk (only the host is used).",
         ),
         (

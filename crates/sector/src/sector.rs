@@ -2,7 +2,10 @@
 
 use std::fmt;
 
-use govuk_one_login_core::{ServiceConfig, Url, sector_host, service_sector_host, written_host};
+use govuk_one_login_core::internal::{
+    SectorUriProblem, non_canonical_host, redact_userinfo, sector_uri_problem,
+};
+use govuk_one_login_core::{ServiceConfig, Url, sector_host, service_sector_host};
 
 use crate::subject::{pairwise_subject, wallet_subject_id};
 
@@ -203,34 +206,38 @@ pub fn check_sector_identifier_uri(value: &str) -> Result<Sector, SectorError> {
         value: shown(),
         reason: e.to_string(),
     })?;
-    if url.scheme() != "https" {
-        return Err(SectorError::NotHttps {
-            value: shown(),
-            scheme: url.scheme().to_owned(),
-        });
-    }
     let host = url.host_str().unwrap_or_default();
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(SectorError::HasUserInfo {
-            host: host.to_owned(),
-        });
+    // The shape rule is core's, the one the services-file check applies; an empty host is
+    // reported last, after the canonical-host rule below.
+    match sector_uri_problem(&url) {
+        Some(SectorUriProblem::NotHttps) => {
+            return Err(SectorError::NotHttps {
+                value: shown(),
+                scheme: url.scheme().to_owned(),
+            });
+        }
+        Some(SectorUriProblem::UserInfo) => {
+            return Err(SectorError::HasUserInfo {
+                host: host.to_owned(),
+            });
+        }
+        Some(SectorUriProblem::Path) => {
+            return Err(SectorError::HasPath {
+                value: shown(),
+                path: url.path().to_owned(),
+                host: host.to_owned(),
+            });
+        }
+        Some(SectorUriProblem::Query) => return Err(SectorError::HasQuery { value: shown() }),
+        Some(SectorUriProblem::Fragment) => {
+            return Err(SectorError::HasFragment { value: shown() });
+        }
+        Some(SectorUriProblem::EmptyHost) | None => {}
     }
-    if url.path() != "/" && !url.path().is_empty() {
-        return Err(SectorError::HasPath {
-            value: shown(),
-            path: url.path().to_owned(),
-            host: host.to_owned(),
-        });
-    }
-    if url.query().is_some() {
-        return Err(SectorError::HasQuery { value: shown() });
-    }
-    if url.fragment().is_some() {
-        return Err(SectorError::HasFragment { value: shown() });
-    }
-    let written = written_host(value).unwrap_or_default();
     let canonical = host.strip_suffix('.').unwrap_or(host);
-    if written != canonical && !canonical.is_empty() {
+    if let Some(written) = non_canonical_host(value, &url)
+        && !canonical.is_empty()
+    {
         return Err(SectorError::HostNotCanonical {
             value: shown(),
             written_host: written.to_owned(),
@@ -240,34 +247,9 @@ pub fn check_sector_identifier_uri(value: &str) -> Result<Sector, SectorError> {
     Sector::from_uri(&url).ok_or_else(|| SectorError::EmptyHost { value: shown() })
 }
 
-/// The value with any `user:password@` part of its authority replaced, for error messages.
-fn redact_userinfo(value: &str) -> String {
-    let Some((scheme, rest)) = value.split_once("://") else {
-        return value.to_owned();
-    };
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..end].rsplit_once('@') {
-        Some((_, host)) => format!("{scheme}://[redacted]@{host}{}", &rest[end..]),
-        None => value.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn redacts_credentials_in_shown_values() {
-        assert_eq!(
-            redact_userinfo("https://u:pw@dept.gov.uk/p"),
-            "https://[redacted]@dept.gov.uk/p"
-        );
-        assert_eq!(
-            redact_userinfo("https://dept.gov.uk/a@b"),
-            "https://dept.gov.uk/a@b"
-        );
-        assert_eq!(redact_userinfo("dept.gov.uk"), "dept.gov.uk");
-    }
 
     #[test]
     fn debug_and_display_show_the_host() {

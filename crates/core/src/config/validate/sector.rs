@@ -9,7 +9,8 @@ use super::Problems;
 use crate::config::checked::ServiceConfig;
 use crate::config::problems::ProblemKind;
 use crate::config::spec::ServiceSpec;
-use crate::sector::{sector_host, service_sector_host, written_host};
+use crate::internal::redact_userinfo;
+use crate::sector::{non_canonical_host, sector_host, sector_uri_problem, service_sector_host};
 
 /// Checks a service's sector settings against its checked redirect URIs; returns the sector
 /// identifier URI (if set and valid) and the derived sector host (empty if none). `start` is how
@@ -25,17 +26,7 @@ pub(super) fn service_sector(
         spec.sector_identifier_uri
             .as_deref()
             .and_then(|raw| match Url::parse(raw) {
-                Ok(u)
-                    if u.scheme() == "https"
-                        && matches!(u.path(), "" | "/")
-                        && u.query().is_none()
-                        && u.fragment().is_none()
-                        && u.username().is_empty()
-                        && u.password().is_none()
-                        && sector_host(&u).is_some() =>
-                {
-                    Some(u)
-                }
+                Ok(u) if sector_uri_problem(&u).is_none() => Some(u),
                 Ok(_) => {
                     p.push(
                     ProblemKind::BadSectorIdentifier,
@@ -81,8 +72,8 @@ pub(super) fn service_sector(
             .map(|r| ("redirect_uris", r.as_str())),
     };
     if let Some((field, raw)) = sector_source
-        && let (Some(written), Ok(url)) = (written_host(raw), Url::parse(raw))
-        && (url.host_str().is_some_and(|h| h != written) || written.ends_with('.'))
+        && let Ok(url) = Url::parse(raw)
+        && let Some(written) = non_canonical_host(raw, &url)
     {
         p.push(
             ProblemKind::NonCanonicalHost,
@@ -107,18 +98,6 @@ pub(super) fn service_sector(
         );
     }
     (sector_identifier_uri, sector)
-}
-
-/// The URI with any user name and password removed, for a problem message.
-fn redact_userinfo(raw: &str) -> String {
-    match Url::parse(raw) {
-        Ok(mut u) if !u.username().is_empty() || u.password().is_some() => {
-            let _ = u.set_username("");
-            let _ = u.set_password(None);
-            format!("{u} (credentials removed)")
-        }
-        _ => raw.to_owned(),
-    }
 }
 
 /// Services in one share-users group must resolve to one sector.
