@@ -80,12 +80,24 @@ impl Harness {
         specs: Vec<ServiceSpec>,
         adjust: impl FnOnce(govuk_one_login::OneLoginBuilder) -> govuk_one_login::OneLoginBuilder,
     ) -> Self {
+        Self::start_configured(specs, |_| {}, adjust).await
+    }
+
+    /// Like [`Harness::start_with`], letting the test adjust the services file's `[provider]`
+    /// table too (an egress proxy, say).
+    pub async fn start_configured(
+        specs: Vec<ServiceSpec>,
+        provider_table: impl FnOnce(&mut govuk_one_login_core::ProviderSpec),
+        adjust: impl FnOnce(govuk_one_login::OneLoginBuilder) -> govuk_one_login::OneLoginBuilder,
+    ) -> Self {
         let clock = TestClock::now();
         let provider = MockOneLogin::try_start_with_clock(Arc::new(clock.clone()))
             .await
             .unwrap();
+        let mut table = provider.provider_spec();
+        provider_table(&mut table);
         let file = ServicesFile {
-            provider: provider.provider_spec(),
+            provider: table,
             services: specs,
             base_dir: None,
         };

@@ -402,17 +402,28 @@ fn duplicate_names_and_client_ids_are_refused() {
 #[test]
 fn a_proxy_must_be_an_http_origin_and_is_kept_for_the_transport() {
     let mut f = file(vec![service("a", "one")]);
-    for bad in ["not a url", "ftp://proxy:21", "http://proxy:3128/path", "http://proxy/?q=1"] {
+    for bad in [
+        "not a url",
+        "ftp://proxy:21",
+        "http://proxy:3128/path",
+        "http://proxy/?q=1",
+    ] {
         f.provider.proxy = Some(bad.into());
         let p = only_problem(&f);
         assert_eq!(p.kind, ProblemKind::BadProxy, "{bad}");
         assert_eq!(p.field, "provider.proxy");
-        assert!(!p.message.contains("proxy:3128/path"), "the URL is never echoed");
+        assert!(
+            !p.message.contains("proxy:3128/path"),
+            "the URL is never echoed"
+        );
     }
     f.provider.proxy = Some("http://user:secret@proxy.internal:3128".into());
     f.provider.no_proxy = vec!["localhost".into(), "10.0.0.0/8".into()];
     let services = f.validate().unwrap();
-    assert_eq!(services.proxy().map(|u| u.host_str()), Some(Some("proxy.internal")));
+    assert_eq!(
+        services.proxy().map(|u| u.host_str()),
+        Some(Some("proxy.internal"))
+    );
     assert_eq!(services.no_proxy().len(), 2);
     f.provider.no_proxy = vec!["two words".into()];
     assert_eq!(only_problem(&f).field, "provider.no_proxy");

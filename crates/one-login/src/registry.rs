@@ -26,6 +26,7 @@ pub struct OneLogin {
     services: Arc<BTreeMap<String, RelyingParty>>,
     order: Arc<Vec<String>>,
     provider: ProviderCache,
+    clock: SharedClock,
 }
 
 impl fmt::Debug for OneLogin {
@@ -114,7 +115,7 @@ impl OneLogin {
     pub async fn keep_fresh(self) {
         loop {
             self.refresh_due().await;
-            let now = self.provider.clock_now();
+            let now = self.clock.now_unix();
             let wait = self
                 .provider
                 .next_refresh_at()
@@ -403,7 +404,7 @@ impl OneLoginBuilder {
             environment,
             provider: provider.clone(),
             transport,
-            clock,
+            clock: Arc::clone(&clock),
             replay,
             states: self
                 .states
@@ -435,6 +436,7 @@ impl OneLoginBuilder {
             services: Arc::new(services),
             order: Arc::new(order),
             provider,
+            clock,
         })
     }
 }

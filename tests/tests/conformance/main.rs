@@ -11,3 +11,4 @@ mod one_login_rules;
 mod rfc8725;
 mod rfc9700;
 mod simulator_faults;
+mod whole_flow;

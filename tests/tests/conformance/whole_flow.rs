@@ -1,0 +1,387 @@
+//! The whole flow in the library: multi-service dispatch, sign-out state, back-channel retries
+//! after the application failed, keys used as soon as they are published, the egress proxy,
+//! redirects never followed, and sealed sessions.
+
+use std::sync::{Arc, Mutex};
+
+use govuk_one_login::Clock as _;
+use govuk_one_login::{
+    BackChannelError, OneLogin, PendingSignIn, SealError, Sealer, SealingKey, SignInError,
+    SignInOptions, SignedIn,
+};
+use govuk_one_login_conformance::{Harness, auth_service, expect_failure, expect_success};
+use govuk_one_login_testkit::{Endpoint, EndpointFault, Faults};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+const F: &str = "whole_flow";
+
+fn sign_in_code(e: &SignInError) -> &'static str {
+    e.code()
+}
+
+fn back_channel_code(e: &BackChannelError) -> &'static str {
+    e.code()
+}
+
+fn form(token: &str) -> Vec<u8> {
+    format!("logout_token={token}").into_bytes()
+}
+
+async fn three_services() -> Harness {
+    Harness::start(vec![
+        auth_service("a", "client-a"),
+        auth_service("b", "client-b"),
+        auth_service("c", "client-c"),
+    ])
+    .await
+}
+
+#[tokio::test]
+async fn a_callback_is_dispatched_to_the_right_one_of_three_pending_sign_ins() {
+    let h = three_services().await;
+    let mut pendings: Vec<PendingSignIn> = Vec::new();
+    let mut queries = Vec::new();
+    for name in ["a", "b", "c"] {
+        let (pending, query) = h.callback(name, SignInOptions::default()).await;
+        pendings.push(pending);
+        queries.push(query);
+    }
+    // The middle one comes back first.
+    let signed_in = h.one_login.finish_sign_in(&queries[1], &mut pendings).await;
+    let signed_in = expect_success(F, "callback_to_second_of_three_pending", signed_in);
+    assert_eq!(signed_in.service().as_str(), "b");
+    let left: Vec<&str> = pendings.iter().map(PendingSignIn::service).collect();
+    assert_eq!(
+        left,
+        ["a", "c"],
+        "only the matched pending sign-in is taken out"
+    );
+
+    // A forged state takes nothing out and makes no request.
+    let tokens_before = h.calls_to("/token");
+    let r = h
+        .one_login
+        .finish_sign_in("code=stolen&state=forged", &mut pendings)
+        .await;
+    expect_failure(
+        F,
+        "callback_with_state_of_no_pending",
+        "sign_in.state_mismatch",
+        r,
+        sign_in_code,
+    );
+    let r = h
+        .one_login
+        .finish_sign_in("code=stolen", &mut pendings)
+        .await;
+    expect_failure(
+        F,
+        "callback_without_state",
+        "sign_in.missing_state",
+        r,
+        sign_in_code,
+    );
+    assert_eq!(pendings.len(), 2);
+    assert_eq!(h.calls_to("/token"), tokens_before);
+
+    // The other two still finish, each as its own service.
+    let c = h
+        .one_login
+        .finish_sign_in(&queries[2], &mut pendings)
+        .await
+        .unwrap();
+    assert_eq!(c.service().as_str(), "c");
+    let a = h
+        .one_login
+        .finish_sign_in(&queries[0], &mut pendings)
+        .await
+        .unwrap();
+    assert_eq!(a.service().as_str(), "a");
+    let r = h.one_login.finish_sign_in(&queries[0], &mut pendings).await;
+    expect_failure(
+        F,
+        "callback_with_nothing_pending",
+        "sign_in.no_pending",
+        r,
+        sign_in_code,
+    );
+}
+
+#[tokio::test]
+async fn a_logout_token_for_service_b_posted_to_a_path_shared_with_service_a_ends_bs_sessions() {
+    let h = three_services().await;
+    let b = h.sign_in("b", SignInOptions::default()).await.unwrap();
+    let token = h.provider.mint_logout_token("client-b", b.sub(), None);
+    let notice = h
+        .one_login
+        .back_channel_logout_among(&["a", "b"], &form(&token))
+        .await;
+    let notice = expect_success(F, "logout_token_for_b_on_a_shared_path", notice);
+    assert_eq!(notice.service().as_str(), "b");
+    assert_eq!(notice.sub(), b.sub());
+
+    // A token for c is for none of the path's services: refused, nothing verified.
+    let c = h.sign_in("c", SignInOptions::default()).await.unwrap();
+    let token = h.provider.mint_logout_token("client-c", c.sub(), None);
+    let r = h
+        .one_login
+        .back_channel_logout_among(&["a", "b"], &form(&token))
+        .await;
+    let e = expect_failure(
+        F,
+        "logout_token_for_another_path",
+        "back_channel.unknown_audience",
+        r,
+        back_channel_code,
+    );
+    assert_eq!(e.response().status(), 400);
+
+    // A forged audience only chooses the verifier, which then refuses the forgery.
+    let forged = h.provider.mint_logout_token(
+        "client-a",
+        c.sub(),
+        Some(govuk_one_login_testkit::LogoutTokenFault::InvalidSignature),
+    );
+    let r = h.one_login.back_channel_logout(&form(&forged)).await;
+    expect_failure(
+        F,
+        "forged_token_naming_a",
+        "logout_token.signature.invalid",
+        r,
+        back_channel_code,
+    );
+}
+
+#[tokio::test]
+async fn a_logout_retry_after_the_application_failed_ends_the_older_session_and_spares_a_newer_one()
+{
+    let h = Harness::standard().await;
+    let signed_in = h.sign_in("auth", SignInOptions::default()).await.unwrap();
+    let older_session_began = h.clock.now_unix();
+    let token = h
+        .provider
+        .mint_logout_token("client-auth", signed_in.sub(), None);
+    h.clock.advance(std::time::Duration::from_secs(120));
+    // The person signs in again, after the token was issued.
+    let newer_session_began = h.clock.now_unix();
+
+    // First delivery: the application fails to end the sessions and says so.
+    let notice = h
+        .one_login
+        .back_channel_logout(&form(&token))
+        .await
+        .unwrap();
+    let failed = h.one_login.back_channel_failed(&notice).await;
+    assert_eq!(failed.status(), 500, "One Login must retry");
+
+    // One Login's retry of the same token is applied, not taken for a replay.
+    h.clock.advance(std::time::Duration::from_secs(5));
+    let retry = h.one_login.back_channel_logout(&form(&token)).await;
+    let retry = expect_success(F, "logout_retry_after_application_failure", retry);
+    assert!(retry.ends_session_begun_at(older_session_began));
+    assert!(!retry.ends_session_begun_at(newer_session_began));
+
+    // After success, the same token again is a replay: refused, ending nothing.
+    let replay = h.one_login.back_channel_logout(&form(&token)).await;
+    let e = expect_failure(
+        F,
+        "logout_replay_after_success",
+        "back_channel.replayed",
+        replay,
+        back_channel_code,
+    );
+    assert_eq!(e.response().status(), 400);
+}
+
+#[tokio::test]
+async fn a_key_used_the_second_after_it_was_published_is_accepted() {
+    let h = Harness::standard().await;
+    h.sign_in("auth", SignInOptions::default()).await.unwrap();
+    assert_eq!(h.calls_to("/.well-known/jwks.json"), 1);
+    h.clock.advance(std::time::Duration::from_secs(1));
+    h.provider.rotate_id_token_keys();
+    let r = h.sign_in("auth", SignInOptions::default()).await;
+    expect_success(F, "key_used_a_second_after_publication", r);
+    assert_eq!(
+        h.calls_to("/.well-known/jwks.json"),
+        2,
+        "one refresh for the new kid"
+    );
+}
+
+#[tokio::test]
+async fn a_307_from_the_token_endpoint_is_not_followed() {
+    let h = Harness::standard().await;
+    h.provider.set_faults(Faults::endpoint(
+        Endpoint::Token,
+        EndpointFault::Status(307),
+    ));
+    let r = h.sign_in("auth", SignInOptions::default()).await;
+    expect_failure(
+        F,
+        "token_endpoint_307",
+        "transport.redirect",
+        r,
+        sign_in_code,
+    );
+    assert_eq!(h.calls_to("/token"), 1);
+    assert_eq!(h.calls_to("/userinfo"), 0);
+}
+
+#[tokio::test]
+async fn a_sealed_signed_in_opens_with_its_key_and_fails_with_another_or_a_flipped_byte() {
+    let h = Harness::standard().await;
+    let signed_in = h
+        .sign_in(
+            "identity",
+            SignInOptions {
+                identity: true,
+                ..SignInOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+    let (key, _) = SealingKey::generate().unwrap();
+    let sealer = Sealer::new(key);
+    let sealed = sealer.seal(&signed_in).unwrap();
+    let email = signed_in.email().unwrap();
+    assert!(
+        !String::from_utf8_lossy(&sealed).contains(email),
+        "no clear personal data"
+    );
+    let opened: SignedIn = sealer.open(&sealed).unwrap();
+    assert_eq!(opened.sub(), signed_in.sub());
+    assert_eq!(opened.email(), signed_in.email());
+    assert_eq!(opened.names().len(), signed_in.names().len());
+    assert!(opened.identity().is_some());
+    assert_eq!(
+        opened.id_token().expose_secret(),
+        signed_in.id_token().expose_secret()
+    );
+
+    let (other, _) = SealingKey::generate().unwrap();
+    assert_eq!(
+        Sealer::new(other).open::<SignedIn>(&sealed).unwrap_err(),
+        SealError::UnknownKey
+    );
+    let mut flipped = sealed;
+    let last = flipped.len() - 1;
+    flipped[last] ^= 1;
+    assert_eq!(
+        sealer.open::<SignedIn>(&flipped).unwrap_err(),
+        SealError::Invalid
+    );
+}
+
+/// A forwarding HTTP proxy on loopback that records each request line it forwards.
+async fn forwarding_proxy() -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let log = Arc::clone(&log);
+            tokio::spawn(async move {
+                let _ = forward(client, log).await;
+            });
+        }
+    });
+    (url, seen)
+}
+
+async fn forward(mut client: TcpStream, log: Arc<Mutex<Vec<String>>>) -> std::io::Result<()> {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") && head.len() < 64 * 1024 {
+        if client.read(&mut byte).await? == 0 {
+            return Ok(());
+        }
+        head.push(byte[0]);
+    }
+    let text = String::from_utf8_lossy(&head).into_owned();
+    let mut lines = text.split("\r\n");
+    let request_line = lines.next().unwrap_or_default().to_owned();
+    let mut parts = request_line.split(' ');
+    let (method, target) = (
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+    );
+    let target = govuk_one_login::Url::parse(target).expect("absolute-form through a proxy");
+    log.lock().unwrap().push(format!("{method} {target}"));
+    let mut length = 0usize;
+    let mut headers = String::new();
+    for line in lines.filter(|l| !l.is_empty()) {
+        let lower = line.to_ascii_lowercase();
+        if let Some(value) = lower.strip_prefix("content-length:") {
+            length = value.trim().parse().unwrap_or(0);
+        }
+        if lower.starts_with("connection:") || lower.starts_with("proxy-") {
+            continue;
+        }
+        headers.push_str(line);
+        headers.push_str("\r\n");
+    }
+    let mut body = vec![0u8; length];
+    client.read_exact(&mut body).await?;
+    let origin = format!(
+        "{}:{}",
+        target.host_str().unwrap_or_default(),
+        target.port().unwrap_or(80)
+    );
+    let mut upstream = TcpStream::connect(origin).await?;
+    let path = match target.query() {
+        Some(q) => format!("{}?{q}", target.path()),
+        None => target.path().to_owned(),
+    };
+    upstream
+        .write_all(
+            format!("{method} {path} HTTP/1.1\r\n{headers}connection: close\r\n\r\n").as_bytes(),
+        )
+        .await?;
+    upstream.write_all(&body).await?;
+    let mut response = Vec::new();
+    upstream.read_to_end(&mut response).await?;
+    client.write_all(&response).await?;
+    client.shutdown().await
+}
+
+#[tokio::test]
+async fn every_provider_request_goes_through_the_configured_proxy() {
+    let (proxy, seen) = forwarding_proxy().await;
+    let h = Harness::start_configured(
+        vec![auth_service("auth", "client-auth")],
+        |table| table.proxy = Some(proxy.clone()),
+        |b| b,
+    )
+    .await;
+    let r = h.sign_in("auth", SignInOptions::default()).await;
+    expect_success(F, "sign_in_through_egress_proxy", r);
+    let seen = seen.lock().unwrap().clone();
+    for path in [
+        "/.well-known/openid-configuration",
+        "/.well-known/jwks.json",
+        "/token",
+        "/userinfo",
+    ] {
+        let through = seen.iter().filter(|l| l.contains(path)).count();
+        assert_eq!(through, h.calls_to(path), "{path}: {seen:?}");
+        assert!(through >= 1, "{path} went through the proxy");
+    }
+}
+
+#[tokio::test]
+async fn warm_up_fetches_the_documents_before_the_first_sign_in() {
+    let h = Harness::standard().await;
+    let report = h.one_login.warm_up().await;
+    assert!(report.is_ready() && report.is_complete(), "{report:?}");
+    assert_eq!(h.calls_to("/.well-known/jwks.json"), 1);
+    h.sign_in("auth", SignInOptions::default()).await.unwrap();
+    assert_eq!(h.calls_to("/.well-known/openid-configuration"), 1);
+    assert_eq!(h.calls_to("/.well-known/jwks.json"), 1);
+    // Nothing is due while the documents are fresh.
+    let _ = h.one_login.refresh_due().await;
+    assert_eq!(h.calls_to("/.well-known/jwks.json"), 1);
+    let _: &OneLogin = &h.one_login;
+}
