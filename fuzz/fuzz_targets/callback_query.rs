@@ -1,31 +1,28 @@
-//! Callback queries and back-channel logout bodies as the relying party reads them: form
-//! decoding (`url::form_urlencoded`), then the public checks the values reach: the constant-time
-//! `state` comparison, and `token_kid` plus `verify_logout_token` for a `logout_token` (which,
-//! unsigned, must be refused). The facade's own callback parser is private; see docs/security.md.
+//! Callback and post-logout return queries as the relying party reads them: the facade's own
+//! sans-I/O parsers (`CallbackParams`, `SignOutReturn`), then what a parsed callback leads to.
+//! Any input gives a value or a typed error, never a panic; a parsed callback's outcome is
+//! consistent with its parameters.
 #![no_main]
 #![forbid(unsafe_code)]
 
-use govuk_one_login_core::State;
-use govuk_one_login_fuzz::{fixtures, logout_expectations};
-use govuk_one_login_verify::{DEFAULT_MAX_TOKEN_BYTES, token_kid, verify_logout_token};
+use govuk_one_login::protocol::{CallbackError, CallbackParams, SignOutReturn};
+use govuk_one_login_fuzz::ISSUER;
 use libfuzzer_sys::fuzz_target;
 
-const PENDING_STATE: &str = "af0ifjsldkj-state-0123456789";
-
 fuzz_target!(|data: &[u8]| {
-    let query = data.strip_prefix(b"?").unwrap_or(data);
-    let pending = State::from_string(PENDING_STATE.to_owned());
-    let f = fixtures();
-    for (name, value) in url::form_urlencoded::parse(query) {
-        match name.as_ref() {
-            "state" => assert_eq!(pending.matches(&value), value == PENDING_STATE),
-            "logout_token" => {
-                let _ = token_kid(&value, DEFAULT_MAX_TOKEN_BYTES);
-                assert!(
-                    verify_logout_token(&value, &f.provider_keys, &logout_expectations()).is_err()
-                );
+    let Ok(query) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(params) = CallbackParams::parse(query) {
+        match params.into_code(ISSUER) {
+            Ok(code) => assert!(!code.is_empty()),
+            Err(CallbackError::IssuerMismatch { actual, .. }) => {
+                assert!(!actual.chars().any(char::is_control));
             }
-            _ => {}
+            Err(e) => assert!(e.code().starts_with("sign_in.")),
         }
+    }
+    if let Ok(returned) = SignOutReturn::parse(query) {
+        assert!(!returned.state().is_empty());
     }
 });
