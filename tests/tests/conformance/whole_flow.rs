@@ -385,3 +385,33 @@ async fn warm_up_fetches_the_documents_before_the_first_sign_in() {
     assert_eq!(h.calls_to("/.well-known/jwks.json"), 1);
     let _: &OneLogin = &h.one_login;
 }
+
+#[tokio::test]
+async fn keep_fresh_refreshes_each_document_before_it_expires_and_nothing_earlier() {
+    let h = Harness::standard().await;
+    assert!(h.one_login.warm_up().await.is_complete());
+    let did = "/.well-known/did.json";
+    let jwks = "/.well-known/jwks.json";
+    assert_eq!((h.calls_to(jwks), h.calls_to(did)), (1, 1));
+
+    // Fresh: nothing fetched, and the next look is at most five minutes away.
+    let wait = h.one_login.keep_fresh_once().await;
+    assert!(
+        wait <= std::time::Duration::from_secs(300) && wait >= std::time::Duration::from_secs(1)
+    );
+    assert_eq!((h.calls_to(jwks), h.calls_to(did)), (1, 1));
+
+    // A second before the DID document (max-age 3600) expires it is refreshed; the JWKS
+    // (max-age 86400) is not.
+    h.clock.advance(std::time::Duration::from_secs(3_599));
+    h.one_login.keep_fresh_once().await;
+    assert_eq!((h.calls_to(jwks), h.calls_to(did)), (1, 2));
+
+    // A second before the JWKS expires, it is refreshed too: no lookup ever waits for it.
+    h.clock
+        .advance(std::time::Duration::from_secs(86_400 - 3_600));
+    h.one_login.keep_fresh_once().await;
+    assert_eq!(h.calls_to(jwks), 2);
+    h.sign_in("auth", SignInOptions::default()).await.unwrap();
+    assert_eq!(h.calls_to(jwks), 2);
+}

@@ -1,4 +1,8 @@
-//! Many services in one process.
+//! Many services in one process: the [`OneLogin`] set, its builder, and (in the submodules) the
+//! multi-service dispatch and the keeping of provider documents fresh.
+
+mod dispatch;
+mod freshness;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -8,16 +12,11 @@ use govuk_one_login_core::{
     ClientAuth, HttpTransport, InMemoryReplayStore, ReplayStore, Services, SharedClock,
     SystemClock, user_agent,
 };
-use govuk_one_login_discovery::{
-    CachePolicy, ProviderCache, ProviderRegistry, RefreshOutcome, WarmUpReport,
-};
+use govuk_one_login_discovery::{CachePolicy, ProviderCache, ProviderRegistry};
 use govuk_one_login_verify::ClientSigner;
 
-use crate::error::{BackChannelError, SetupError, SignInError, SignOutError};
-use crate::pending::{PendingSignIn, PendingSignOut, SignedOut};
-use crate::protocol::{BackChannelForm, BackChannelResponse, CallbackParams};
+use crate::error::SetupError;
 use crate::rp::{DEFAULT_PENDING_TTL_SECS, Deps, RelyingParty};
-use crate::signed_in::{LogoutNotice, SignedIn};
 
 /// Every service of a services file, each with its own [`RelyingParty`], sharing one provider
 /// cache per issuer (100 services cost one discovery and one JWKS request). Cheap to clone.
@@ -73,217 +72,7 @@ impl OneLogin {
     pub fn provider(&self) -> &ProviderCache {
         &self.provider
     }
-
-    /// Fetches the provider's metadata, JWKS and DID document once, at start-up, so that the
-    /// first sign-in does not wait for them and a broken configuration shows at once. Each
-    /// document succeeds or fails on its own: [`WarmUpReport::is_ready`] says whether sign-ins
-    /// can proceed; a missing DID document only matters to services that prove identity.
-    pub async fn warm_up(&self) -> WarmUpReport {
-        let report = self.provider.warm_up().await;
-        for (document, error) in report.errors() {
-            tracing::warn!(
-                target: "govuk_one_login::outcome",
-                operation = "warm_up", document = document.as_str(),
-                outcome = "failure", code = error.code()
-            );
-        }
-        report
-    }
-
-    /// Refreshes, once, every provider document close to expiry (one request per document
-    /// however many services share the provider). [`OneLogin::keep_fresh`] calls it in a loop.
-    pub async fn refresh_due(&self) -> RefreshOutcome {
-        let outcome = self.provider.refresh_due().await;
-        for (document, error) in outcome.failures() {
-            tracing::warn!(
-                target: "govuk_one_login::outcome",
-                operation = "refresh_ahead", document = document.as_str(),
-                outcome = "failure", code = error.code()
-            );
-        }
-        outcome
-    }
-
-    /// Keeps the provider's documents fresh for as long as it runs, as One Login asks ("poll
-    /// it regularly so you see new keys before a rotation"): each document is refreshed shortly
-    /// before it expires, and a failed refresh is retried after the cache's pause, while the
-    /// cached copy stays in use. Spawn it once per process:
-    /// `tokio::spawn(one_login.clone().keep_fresh())`.
-    ///
-    /// It sleeps on tokio's timer between refreshes, for at least one second and at most five
-    /// minutes at a time (so that a changed clock or a document cached in between is seen).
-    pub async fn keep_fresh(self) {
-        loop {
-            self.refresh_due().await;
-            let now = self.clock.now_unix();
-            let wait = self
-                .provider
-                .next_refresh_at()
-                .map_or(KEEP_FRESH_MAX_SLEEP_SECS, |at| at.saturating_sub(now))
-                .clamp(1, KEEP_FRESH_MAX_SLEEP_SECS);
-            tokio::time::sleep(std::time::Duration::from_secs(wait.unsigned_abs())).await;
-        }
-    }
-
-    /// Finishes whichever of the browser's pending sign-ins the callback belongs to: the one
-    /// whose `state` matches the callback's (each compared in constant time, all of them
-    /// compared). That pending sign-in is taken out of `pendings` whatever the outcome (it is
-    /// usable once); the others stay. Put `pendings` back in the session afterwards.
-    ///
-    /// # Errors
-    /// [`SignInError::NoPendingSignIn`] when `pendings` is empty,
-    /// [`SignInError::MissingState`] or [`SignInError::StateMismatch`] when the callback names
-    /// none of them (nothing is taken out then), and anything
-    /// [`RelyingParty::finish_sign_in`] refuses.
-    pub async fn finish_sign_in(
-        &self,
-        callback_query: &str,
-        pendings: &mut Vec<PendingSignIn>,
-    ) -> Result<SignedIn, SignInError> {
-        let index = Self::pending_for(callback_query, pendings)?;
-        let pending = pendings.remove(index);
-        let rp =
-            self.relying_party(pending.service())
-                .ok_or_else(|| SignInError::WrongService {
-                    started_by: pending.service().to_owned(),
-                    finishing: "(no such service in this configuration)".to_owned(),
-                })?;
-        rp.finish_sign_in(callback_query, pending).await
-    }
-
-    /// Which of `pendings` a callback belongs to, without finishing anything.
-    ///
-    /// # Errors
-    /// As [`OneLogin::finish_sign_in`], before any request.
-    pub fn pending_for(
-        callback_query: &str,
-        pendings: &[PendingSignIn],
-    ) -> Result<usize, SignInError> {
-        if pendings.is_empty() {
-            return Err(SignInError::NoPendingSignIn);
-        }
-        let callback = CallbackParams::parse(callback_query)?;
-        let state = callback.state()?;
-        // Compare with every pending sign-in, so the time taken does not say which matched.
-        let mut found = None;
-        for (i, p) in pendings.iter().enumerate() {
-            if p.state().matches(state) && found.is_none() {
-                found = Some(i);
-            }
-        }
-        found.ok_or(SignInError::StateMismatch)
-    }
-
-    /// Starts signing a person out of the service they are signed in to: see
-    /// [`RelyingParty::start_sign_out`].
-    ///
-    /// # Errors
-    /// [`SignOutError`]; [`SignOutError::WrongService`] for a service not in this configuration.
-    pub async fn start_sign_out(
-        &self,
-        signed_in: &SignedIn,
-        post_logout_redirect_uri: Option<&govuk_one_login_core::Url>,
-    ) -> Result<crate::SignOutStart, SignOutError> {
-        let rp = self
-            .relying_party(signed_in.service().as_str())
-            .ok_or_else(|| SignOutError::WrongService {
-                belongs_to: signed_in.service().to_string(),
-                asked: "(no such service in this configuration)".to_owned(),
-            })?;
-        rp.start_sign_out(signed_in, post_logout_redirect_uri).await
-    }
-
-    /// Checks a return from One Login's logout against the browser's pending sign-out: see
-    /// [`RelyingParty::finish_sign_out`].
-    ///
-    /// # Errors
-    /// [`SignOutError`].
-    pub async fn finish_sign_out(
-        &self,
-        query: &str,
-        pending: Option<PendingSignOut>,
-    ) -> Result<SignedOut, SignOutError> {
-        let Some(pending) = pending else {
-            return Err(SignOutError::NoPendingSignOut);
-        };
-        let rp =
-            self.relying_party(pending.service())
-                .ok_or_else(|| SignOutError::WrongService {
-                    belongs_to: pending.service().to_owned(),
-                    asked: "(no such service in this configuration)".to_owned(),
-                })?;
-        rp.finish_sign_out(query, Some(pending)).await
-    }
-
-    /// Handles a back-channel logout request for any service of this configuration: see
-    /// [`OneLogin::back_channel_logout_among`].
-    ///
-    /// # Errors
-    /// [`BackChannelError`].
-    pub async fn back_channel_logout(&self, body: &[u8]) -> Result<LogoutNotice, BackChannelError> {
-        let all: Vec<&str> = self.order.iter().map(String::as_str).collect();
-        self.back_channel_logout_among(&all, body).await
-    }
-
-    /// Handles a back-channel logout request posted to a path that `services` share.
-    ///
-    /// The service is found by the logout token's audience **after** verifying the token against
-    /// that service: the unverified `aud` only chooses which service's verifier to try (the one
-    /// whose client id it names, among `services`), and that verifier checks everything,
-    /// including that `aud` is its client id.
-    ///
-    /// # Errors
-    /// [`BackChannelError::UnknownAudience`] when the token names none of `services`, and
-    /// anything [`RelyingParty::back_channel_logout`] refuses.
-    pub async fn back_channel_logout_among(
-        &self,
-        services: &[&str],
-        body: &[u8],
-    ) -> Result<LogoutNotice, BackChannelError> {
-        let form = match BackChannelForm::parse(body) {
-            Ok(form) => form,
-            Err(e) => {
-                let e = BackChannelError::from(e);
-                tracing::warn!(
-                    target: "govuk_one_login::outcome",
-                    operation = "back_channel_logout", outcome = "failure", code = e.code()
-                );
-                return Err(e);
-            }
-        };
-        let audience = form.unverified_audience();
-        let rp = services
-            .iter()
-            .filter_map(|name| self.relying_party(name))
-            .find(|rp| audience.as_deref() == Some(rp.config().client_id().as_str()));
-        let Some(rp) = rp else {
-            let e = BackChannelError::UnknownAudience;
-            tracing::warn!(
-                target: "govuk_one_login::outcome",
-                operation = "back_channel_logout", outcome = "failure", code = e.code()
-            );
-            return Err(e);
-        };
-        rp.observe(
-            "back_channel_logout",
-            rp.verify_logout(&form),
-            BackChannelError::code,
-        )
-        .await
-    }
-
-    /// The answer when the application could not end a notice's sessions: see
-    /// [`RelyingParty::back_channel_failed`].
-    pub async fn back_channel_failed(&self, notice: &LogoutNotice) -> BackChannelResponse {
-        match self.relying_party(notice.service().as_str()) {
-            Some(rp) => rp.back_channel_failed(notice).await,
-            None => BackChannelResponse::failed(500, "back_channel.not_applied"),
-        }
-    }
 }
-
-/// The longest [`OneLogin::keep_fresh`] sleeps between two looks at the caches.
-const KEEP_FRESH_MAX_SLEEP_SECS: i64 = 300;
 
 /// Builds a [`OneLogin`]: choose the transport, clock, replay store and cache policy.
 pub struct OneLoginBuilder {

@@ -1,0 +1,168 @@
+//! Multi-service decisions: which pending sign-in a callback belongs to, which service a sign-out
+//! or a logout token is for.
+
+use govuk_one_login_core::Url;
+
+use super::OneLogin;
+use crate::error::{BackChannelError, SignInError, SignOutError};
+use crate::pending::{PendingSignIn, PendingSignOut, SignOutStart, SignedOut};
+use crate::protocol::{BackChannelForm, BackChannelResponse, CallbackParams};
+use crate::signed_in::{LogoutNotice, SignedIn};
+
+impl OneLogin {
+    /// Finishes whichever of the browser's pending sign-ins the callback belongs to: the one
+    /// whose `state` matches the callback's (each compared in constant time, all of them
+    /// compared). That pending sign-in is taken out of `pendings` whatever the outcome (it is
+    /// usable once); the others stay. Put `pendings` back in the session afterwards.
+    ///
+    /// # Errors
+    /// [`SignInError::NoPendingSignIn`] when `pendings` is empty,
+    /// [`SignInError::MissingState`] or [`SignInError::StateMismatch`] when the callback names
+    /// none of them (nothing is taken out then), and anything
+    /// [`RelyingParty::finish_sign_in`] refuses.
+    pub async fn finish_sign_in(
+        &self,
+        callback_query: &str,
+        pendings: &mut Vec<PendingSignIn>,
+    ) -> Result<SignedIn, SignInError> {
+        let index = Self::pending_for(callback_query, pendings)?;
+        let pending = pendings.remove(index);
+        let rp =
+            self.relying_party(pending.service())
+                .ok_or_else(|| SignInError::WrongService {
+                    started_by: pending.service().to_owned(),
+                    finishing: "(no such service in this configuration)".to_owned(),
+                })?;
+        rp.finish_sign_in(callback_query, pending).await
+    }
+
+    /// Which of `pendings` a callback belongs to, without finishing anything.
+    ///
+    /// # Errors
+    /// As [`OneLogin::finish_sign_in`], before any request.
+    pub fn pending_for(
+        callback_query: &str,
+        pendings: &[PendingSignIn],
+    ) -> Result<usize, SignInError> {
+        if pendings.is_empty() {
+            return Err(SignInError::NoPendingSignIn);
+        }
+        let callback = CallbackParams::parse(callback_query)?;
+        let state = callback.state()?;
+        // Compare with every pending sign-in, so the time taken does not say which matched.
+        let mut found = None;
+        for (i, p) in pendings.iter().enumerate() {
+            if p.state().matches(state) && found.is_none() {
+                found = Some(i);
+            }
+        }
+        found.ok_or(SignInError::StateMismatch)
+    }
+
+    /// Starts signing a person out of the service they are signed in to: see
+    /// [`RelyingParty::start_sign_out`].
+    ///
+    /// # Errors
+    /// [`SignOutError`]; [`SignOutError::WrongService`] for a service not in this configuration.
+    pub async fn start_sign_out(
+        &self,
+        signed_in: &SignedIn,
+        post_logout_redirect_uri: Option<&Url>,
+    ) -> Result<SignOutStart, SignOutError> {
+        let rp = self
+            .relying_party(signed_in.service().as_str())
+            .ok_or_else(|| SignOutError::WrongService {
+                belongs_to: signed_in.service().to_string(),
+                asked: "(no such service in this configuration)".to_owned(),
+            })?;
+        rp.start_sign_out(signed_in, post_logout_redirect_uri).await
+    }
+
+    /// Checks a return from One Login's logout against the browser's pending sign-out: see
+    /// [`RelyingParty::finish_sign_out`].
+    ///
+    /// # Errors
+    /// [`SignOutError`].
+    pub async fn finish_sign_out(
+        &self,
+        query: &str,
+        pending: Option<PendingSignOut>,
+    ) -> Result<SignedOut, SignOutError> {
+        let Some(pending) = pending else {
+            return Err(SignOutError::NoPendingSignOut);
+        };
+        let rp =
+            self.relying_party(pending.service())
+                .ok_or_else(|| SignOutError::WrongService {
+                    belongs_to: pending.service().to_owned(),
+                    asked: "(no such service in this configuration)".to_owned(),
+                })?;
+        rp.finish_sign_out(query, Some(pending)).await
+    }
+
+    /// Handles a back-channel logout request for any service of this configuration: see
+    /// [`OneLogin::back_channel_logout_among`].
+    ///
+    /// # Errors
+    /// [`BackChannelError`].
+    pub async fn back_channel_logout(&self, body: &[u8]) -> Result<LogoutNotice, BackChannelError> {
+        let all: Vec<&str> = self.order.iter().map(String::as_str).collect();
+        self.back_channel_logout_among(&all, body).await
+    }
+
+    /// Handles a back-channel logout request posted to a path that `services` share.
+    ///
+    /// The service is found by the logout token's audience **after** verifying the token against
+    /// that service: the unverified `aud` only chooses which service's verifier to try (the one
+    /// whose client id it names, among `services`), and that verifier checks everything,
+    /// including that `aud` is its client id.
+    ///
+    /// # Errors
+    /// [`BackChannelError::UnknownAudience`] when the token names none of `services`, and
+    /// anything [`RelyingParty::back_channel_logout`] refuses.
+    pub async fn back_channel_logout_among(
+        &self,
+        services: &[&str],
+        body: &[u8],
+    ) -> Result<LogoutNotice, BackChannelError> {
+        let form = match BackChannelForm::parse(body) {
+            Ok(form) => form,
+            Err(e) => {
+                let e = BackChannelError::from(e);
+                tracing::warn!(
+                    target: "govuk_one_login::outcome",
+                    operation = "back_channel_logout", outcome = "failure", code = e.code()
+                );
+                return Err(e);
+            }
+        };
+        let audience = form.unverified_audience();
+        let rp = services
+            .iter()
+            .filter_map(|name| self.relying_party(name))
+            .find(|rp| audience.as_deref() == Some(rp.config().client_id().as_str()));
+        let Some(rp) = rp else {
+            let e = BackChannelError::UnknownAudience;
+            tracing::warn!(
+                target: "govuk_one_login::outcome",
+                operation = "back_channel_logout", outcome = "failure", code = e.code()
+            );
+            return Err(e);
+        };
+        rp.observe(
+            "back_channel_logout",
+            rp.verify_logout(&form),
+            BackChannelError::code,
+        )
+        .await
+    }
+
+    /// The answer when the application could not end a notice's sessions: see
+    /// [`RelyingParty::back_channel_failed`].
+    pub async fn back_channel_failed(&self, notice: &LogoutNotice) -> BackChannelResponse {
+        match self.relying_party(notice.service().as_str()) {
+            Some(rp) => rp.back_channel_failed(notice).await,
+            None => BackChannelResponse::failed(500, "back_channel.not_applied"),
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! Provider documents fetched before they are needed: warm-up at start-up and refresh ahead of
+//! expiry.
+
+use std::time::Duration;
+
+use govuk_one_login_discovery::{RefreshOutcome, WarmUpReport};
+
+use super::OneLogin;
+
+/// The longest [`OneLogin::keep_fresh`] sleeps between two looks at the caches.
+const KEEP_FRESH_MAX_SLEEP_SECS: i64 = 300;
+
+impl OneLogin {
+    /// Fetches the provider's metadata, JWKS and DID document once, at start-up, so that the
+    /// first sign-in does not wait for them and a broken configuration shows at once. Each
+    /// document succeeds or fails on its own: [`WarmUpReport::is_ready`] says whether sign-ins
+    /// can proceed; a missing DID document only matters to services that prove identity.
+    pub async fn warm_up(&self) -> WarmUpReport {
+        let report = self.provider.warm_up().await;
+        for (document, error) in report.errors() {
+            tracing::warn!(
+                target: "govuk_one_login::outcome",
+                operation = "warm_up", document = document.as_str(),
+                outcome = "failure", code = error.code()
+            );
+        }
+        report
+    }
+
+    /// Refreshes, once, every provider document close to expiry (one request per document
+    /// however many services share the provider). [`OneLogin::keep_fresh`] calls it in a loop.
+    pub async fn refresh_due(&self) -> RefreshOutcome {
+        let outcome = self.provider.refresh_due().await;
+        for (document, error) in outcome.failures() {
+            tracing::warn!(
+                target: "govuk_one_login::outcome",
+                operation = "refresh_ahead", document = document.as_str(),
+                outcome = "failure", code = error.code()
+            );
+        }
+        outcome
+    }
+
+    /// Keeps the provider's documents fresh for as long as it runs, as One Login asks ("poll
+    /// it regularly so you see new keys before a rotation"): each document is refreshed shortly
+    /// before it expires, and a failed refresh is retried after the cache's pause, while the
+    /// cached copy stays in use. Spawn it once per process:
+    /// `tokio::spawn(one_login.clone().keep_fresh())`.
+    ///
+    /// It sleeps on tokio's timer between refreshes, for at least one second and at most five
+    /// minutes at a time (so that a changed clock or a document cached in between is seen).
+    pub async fn keep_fresh(self) {
+        loop {
+            let wait = self.keep_fresh_once().await;
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// One turn of [`OneLogin::keep_fresh`]: refreshes what is due and says how long to sleep
+    /// before the next turn (at least one second, at most five minutes).
+    pub async fn keep_fresh_once(&self) -> Duration {
+        self.refresh_due().await;
+        let now = self.clock.now_unix();
+        let wait = self
+            .provider
+            .next_refresh_at()
+            .map_or(KEEP_FRESH_MAX_SLEEP_SECS, |at| at.saturating_sub(now))
+            .clamp(1, KEEP_FRESH_MAX_SLEEP_SECS);
+        Duration::from_secs(wait.unsigned_abs())
+    }
+}
