@@ -204,10 +204,20 @@ pub async fn serve_until(
     app: App,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ExampleError> {
-    axum::serve(listener, app.router())
+    // The provider's documents, fetched before the first visitor and kept fresh ahead of expiry.
+    let report = app.one_login().warm_up().await;
+    if !report.is_ready() {
+        tracing::warn!(
+            "One Login's documents could not be fetched at start-up; sign-ins will retry"
+        );
+    }
+    let refresher = tokio::spawn(app.one_login().clone().keep_fresh());
+    let served = axum::serve(listener, app.router())
         .with_graceful_shutdown(shutdown)
         .await
-        .map_err(|e| ExampleError::Serve(e.to_string()))
+        .map_err(|e| ExampleError::Serve(e.to_string()));
+    refresher.abort();
+    served
 }
 
 // ------------------------------------------------------------------------------------------------
