@@ -439,13 +439,20 @@ async fn sign_out(
         );
     };
     let secure = secure_for(Some(rp), &headers);
-    // The local session ends now, when the person asks; the return from One Login ends nothing.
-    let person = session_cookie(&headers)
-        .and_then(|c| app.sessions().remove(&c))
-        .and_then(|s| s.person)
+    // The local session ends now, when the person asks, and only if it is this service's; the
+    // return from One Login ends nothing.
+    let cookie = session_cookie(&headers);
+    let person = cookie
+        .as_deref()
+        .and_then(|c| app.sessions().person(Some(c)))
         .filter(|p| p.service() == rp.config().name());
+    if person.is_some()
+        && let Some(c) = &cookie
+    {
+        app.sessions().remove(c);
+    }
     let Some(person) = person else {
-        return redirect("/", vec![clear_cookie(secure)]);
+        return redirect("/", Vec::new());
     };
     match rp.start_sign_out(&person, None).await {
         Ok(start) => {
@@ -564,7 +571,6 @@ async fn callback(
             app.sessions().remove(&cookie);
             let session = Session {
                 pending: rest,
-                signed_in_at: app.sessions().now(),
                 person: Some(person),
                 ..Session::default()
             };
@@ -585,11 +591,7 @@ async fn back_channel(app: &App, services: &[String], body: &[u8]) -> Response {
         .await
     {
         Ok(notice) => {
-            let ended = app.sessions().end_subject(
-                notice.service().as_str(),
-                notice.sub(),
-                notice.ends_sessions_begun_before(),
-            );
+            let ended = app.sessions().end_for(&notice);
             tracing::info!(service = %notice.service(), ended, "back-channel logout");
             BackChannelResponse::applied()
         }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use govuk_one_login::{PendingSignIn, PendingSignOut, SignedIn};
+use govuk_one_login::{LogoutNotice, PendingSignIn, PendingSignOut, SignedIn};
 use govuk_one_login_core::{SharedClock, random_token, secret_digest};
 
 /// The session cookie's name.
@@ -22,8 +22,6 @@ pub const MAX_PENDING_PER_SESSION: usize = 5;
 pub(crate) struct Session {
     pub(crate) pending: Vec<PendingSignIn>,
     pub(crate) person: Option<SignedIn>,
-    /// When the person signed in (back-channel logout ends sessions begun before its token).
-    pub(crate) signed_in_at: i64,
     /// A sign-out sent to One Login, checked when the browser comes back.
     pub(crate) sign_out: Option<PendingSignOut>,
     pub(crate) last_seen: i64,
@@ -166,17 +164,12 @@ impl SessionStore {
         self.lock().remove(&secret_digest(cookie))
     }
 
-    /// Ends every session in which `sub` is signed in to `service` and which began before
-    /// `begun_before` (back-channel logout). Returns how many ended.
-    pub fn end_subject(&self, service: &str, sub: &str, begun_before: i64) -> usize {
+    /// Ends every session whose person the back-channel logout `notice` ends (same service and
+    /// subject, signed in at or before the logout, by One Login's clock). Returns how many ended.
+    pub fn end_for(&self, notice: &LogoutNotice) -> usize {
         let mut map = self.lock();
         let before = map.len();
-        map.retain(|_, s| {
-            !(s.signed_in_at < begun_before
-                && s.person
-                    .as_ref()
-                    .is_some_and(|p| p.service().as_str() == service && p.sub() == sub))
-        });
+        map.retain(|_, s| !s.person.as_ref().is_some_and(|p| notice.ends(p)));
         before - map.len()
     }
 

@@ -102,7 +102,7 @@ impl SealingKey {
             return Err(SealError::KeyLength(bytes.len()));
         }
         let key = RandomizedNonceKey::new(&AES_256_GCM, bytes).map_err(|_| SealError::Crypto)?;
-        let mut input = b"govuk-one-login sealing key id\0".to_vec();
+        let mut input = zeroize::Zeroizing::new(b"govuk-one-login sealing key id\0".to_vec());
         input.extend_from_slice(bytes);
         let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &input);
         let mut id = [0u8; KEY_ID_LEN];
@@ -147,6 +147,10 @@ impl SealingKey {
 
 /// Seals values with the current key and opens them with the current key or an older one.
 /// Cheap to clone.
+///
+/// Nonces are 96 random bits, so one key should seal at most about 2^32 values (NIST SP 800-38D):
+/// rotate the current key well before that (for example every month, or every billion sealed
+/// values, whichever comes first).
 ///
 /// Rotation: add the new key as current and the old one with [`Sealer::also_opening`]; once
 /// every value sealed under the old key has expired (your session's absolute lifetime), drop it.
@@ -297,6 +301,7 @@ mod tests {
             vot: CredentialLevel::ClCm,
             sid: Some("sid".into()),
             auth_time: Some(1_700_000_000),
+            signed_in_at: 1_700_000_000,
             identity: None,
             addresses: vec![govuk_one_login_verify::PostalAddress {
                 postal_code: Some("SW1A 2AA".into()),

@@ -27,6 +27,7 @@ pub struct SignedIn {
     pub(crate) vot: CredentialLevel,
     pub(crate) sid: Option<String>,
     pub(crate) auth_time: Option<i64>,
+    pub(crate) signed_in_at: i64,
     pub(crate) identity: Option<VerifiedCoreIdentity>,
     pub(crate) addresses: Vec<PostalAddress>,
     pub(crate) passports: Vec<Passport>,
@@ -81,6 +82,12 @@ impl SignedIn {
     pub fn auth_time(&self) -> Option<i64> {
         self.auth_time
     }
+    /// When this sign-in was made, by One Login's own clock: the ID token's `iat` (Unix
+    /// seconds). Store it with the session: back-channel logout compares it with the logout
+    /// token's `iat`, from the same clock ([`LogoutNotice::ends`]).
+    pub fn signed_in_at(&self) -> i64 {
+        self.signed_in_at
+    }
     /// The verified core identity, when identity was requested and proven. Its absence after an
     /// identity request means the identity was not proven: see [`SignedIn::return_codes`].
     pub fn identity(&self) -> Option<&VerifiedCoreIdentity> {
@@ -133,18 +140,19 @@ impl fmt::Debug for SignedIn {
     }
 }
 
-/// A verified back-channel logout: end every session of this subject in this service that
-/// began before [`LogoutNotice::ends_sessions_begun_before`].
+/// A verified back-channel logout: end every session of this subject in this service whose
+/// sign-in was made at or before the logout token was issued ([`LogoutNotice::ends`]).
 ///
-/// That contract makes every delivery idempotent: One Login's retry, after the application
-/// failed and answered 5xx, ends what the first delivery should have; and no delivery, however
-/// late or repeated, can end a session the person began after the token was issued.
+/// Both times are One Login's own clock (the ID token's `iat`, kept as
+/// [`SignedIn::signed_in_at`], and the logout token's `iat`), so no clock skew of this side's
+/// enters the decision. That makes every delivery idempotent: One Login's retry, after the
+/// application failed and answered 5xx, ends what the first delivery should have; and no
+/// delivery, however late or repeated, can end a sign-in made after the token was issued.
 #[derive(Clone)]
 pub struct LogoutNotice {
     pub(crate) service: ServiceName,
     pub(crate) sub: String,
     pub(crate) iat: i64,
-    pub(crate) leeway_secs: i64,
     /// Under which id the token's `jti` is remembered (forgotten again if ending sessions fails).
     pub(crate) replay_id: String,
 }
@@ -158,18 +166,22 @@ impl LogoutNotice {
     pub fn sub(&self) -> &str {
         &self.sub
     }
-    /// When One Login issued the logout token (Unix seconds).
+    /// When One Login issued the logout token (Unix seconds, One Login's clock).
     pub fn iat(&self) -> i64 {
         self.iat
     }
-    /// End every session of [`sub`](Self::sub) in this service that began before this time
-    /// (Unix seconds): the token's `iat` plus the service's clock leeway.
-    pub fn ends_sessions_begun_before(&self) -> i64 {
-        self.iat.saturating_add(self.leeway_secs)
+    /// End the sessions of [`sub`](Self::sub) in this service whose
+    /// [`SignedIn::signed_in_at`] is at or before this time (Unix seconds, One Login's clock):
+    /// the logout token's `iat`.
+    pub fn ends_sign_ins_made_at_or_before(&self) -> i64 {
+        self.iat
     }
-    /// Whether a session of this subject that began at `started_at` (Unix seconds) must end.
-    pub fn ends_session_begun_at(&self, started_at: i64) -> bool {
-        started_at < self.ends_sessions_begun_before()
+    /// Whether this logout ends the session of `signed_in`: the same service and subject, and a
+    /// sign-in made at or before the logout token was issued.
+    pub fn ends(&self, signed_in: &SignedIn) -> bool {
+        signed_in.service() == &self.service
+            && signed_in.sub() == self.sub
+            && signed_in.signed_in_at() <= self.iat
     }
 }
 
@@ -198,6 +210,7 @@ pub(crate) struct SignedInDef {
     vot: CredentialLevel,
     sid: Option<String>,
     auth_time: Option<i64>,
+    signed_in_at: i64,
     #[serde(deserialize_with = "open_identity")]
     identity: Option<VerifiedCoreIdentity>,
     addresses: Vec<PostalAddress>,
@@ -212,7 +225,7 @@ fn open_identity<'de, D: Deserializer<'de>>(
     d: D,
 ) -> Result<Option<VerifiedCoreIdentity>, D::Error> {
     Option::<serde_json::Value>::deserialize(d)?
-        .map(VerifiedCoreIdentity::from_sealed_json)
+        .map(VerifiedCoreIdentity::from_sealed_json_unchecked)
         .transpose()
         .map_err(serde::de::Error::custom)
 }

@@ -190,6 +190,7 @@ pub struct VerifiedCoreIdentity {
 
 /// The serialised form of a [`VerifiedCoreIdentity`], read back only from a value this library
 /// sealed (authenticated encryption under the application's key) after verifying it.
+#[cfg(feature = "facade-sealing")]
 #[derive(serde::Deserialize)]
 struct SealedIdentity {
     sub: String,
@@ -205,13 +206,15 @@ struct SealedIdentity {
 }
 
 impl VerifiedCoreIdentity {
-    /// For the `govuk-one-login` facade only: rebuilds an identity from the JSON it serialised
-    /// and sealed itself after verification. Never call it on anything else: it checks nothing.
+    /// For the `govuk-one-login` facade only (behind this crate's `facade-sealing` feature, which
+    /// only the facade turns on): rebuilds an identity from the JSON the facade serialised and
+    /// sealed itself, under the application's key, after verification. It checks nothing.
     ///
     /// # Errors
     /// The JSON does not have the serialised shape.
     #[doc(hidden)]
-    pub fn from_sealed_json(value: Value) -> Result<Self, serde_json::Error> {
+    #[cfg(feature = "facade-sealing")]
+    pub fn from_sealed_json_unchecked(value: Value) -> Result<Self, serde_json::Error> {
         let s: SealedIdentity = serde_json::from_value(value)?;
         Ok(Self {
             sub: s.sub,

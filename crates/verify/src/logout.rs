@@ -120,7 +120,9 @@ impl VerifiedLogoutToken {
     ///
     /// Use the same store for every instance of the service (the in-memory
     /// [`InMemoryReplayStore`](govuk_one_login_core::InMemoryReplayStore) protects one process).
-    /// Answer the provider with HTTP 200 even for a replay: it has been handled already.
+    /// A replay ends nothing; the `govuk-one-login` facade answers it with HTTP 400, and forgets
+    /// the `jti` again when the application could not apply the logout, so that the provider's
+    /// retry is applied rather than taken for a replay.
     ///
     /// # Errors
     /// [`VerifyError::Replayed`] for a replay, [`VerifyError::ReplayStore`] when the store fails.

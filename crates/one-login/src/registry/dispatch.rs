@@ -15,6 +15,10 @@ impl OneLogin {
     /// compared). That pending sign-in is taken out of `pendings` whatever the outcome (it is
     /// usable once); the others stay. Put `pendings` back in the session afterwards.
     ///
+    /// The state alone decides (256 random bits a forger cannot guess). A web integration that
+    /// serves each service's callback on its own path should pass only the pending sign-ins of
+    /// the services that path belongs to, as defence in depth.
+    ///
     /// # Errors
     /// [`SignInError::NoPendingSignIn`] when `pendings` is empty,
     /// [`SignInError::MissingState`] or [`SignInError::StateMismatch`] when the callback names

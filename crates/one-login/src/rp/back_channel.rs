@@ -16,8 +16,8 @@ impl RelyingParty {
     /// [`OneLogin::back_channel_logout`](crate::OneLogin::back_channel_logout), which finds the
     /// service.
     ///
-    /// On success, end every session of [`LogoutNotice::sub`] in this service that began before
-    /// [`LogoutNotice::ends_sessions_begun_before`], then answer
+    /// On success, end every session the notice [`ends`](LogoutNotice::ends) (its sign-in made at
+    /// or before the logout token's `iat`, by One Login's clock), then answer
     /// [`BackChannelResponse::applied`]. If ending them fails, answer with
     /// [`RelyingParty::back_channel_failed`]: the token's `jti` is forgotten, so One Login's retry
     /// is applied rather than refused as a replay.
@@ -70,7 +70,6 @@ impl RelyingParty {
             service: svc.name().clone(),
             sub: verified.sub().to_owned(),
             iat: verified.iat(),
-            leeway_secs: self.leeway_secs(),
             replay_id,
         })
     }

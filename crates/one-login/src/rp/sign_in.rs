@@ -147,9 +147,14 @@ impl RelyingParty {
     }
 
     /// Finishes a sign-in from the callback's query string and the [`PendingSignIn`] kept since
-    /// [`RelyingParty::start_sign_in`]. Remove the pending sign-in from the session whatever the
-    /// outcome: it is usable once. (With several sign-ins pending in one browser, let
-    /// [`OneLogin::finish_sign_in`](crate::OneLogin::finish_sign_in) pick the right one.)
+    /// [`RelyingParty::start_sign_in`]. Prefer
+    /// [`OneLogin::finish_sign_in`](crate::OneLogin::finish_sign_in), which picks the browser's
+    /// pending sign-in the callback names and keeps the others.
+    ///
+    /// The pending sign-in is used up once its state has matched, whatever the outcome. A
+    /// callback refused before that (`sign_in.malformed_callback`, `sign_in.duplicate_parameter`,
+    /// `sign_in.missing_state`, `sign_in.state_mismatch`) used nothing: keep a clone of the
+    /// pending sign-in in the session, or a forged link could end the person's sign-in.
     ///
     /// In order: the state is checked (in constant time, once); an `error` is mapped to
     /// [`SignInError::Provider`]; the code is exchanged; the ID token is verified (signature,
@@ -299,6 +304,7 @@ impl RelyingParty {
             vot: id.vot(),
             sid: id.sid().map(str::to_owned),
             auth_time: id.auth_time(),
+            signed_in_at: id.iat(),
             identity,
             // Identity documents only alongside a verified core identity.
             addresses: if proven { addresses } else { Vec::new() },
