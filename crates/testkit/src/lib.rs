@@ -11,6 +11,52 @@
 //! single-use codes that expire, and answers `/userinfo` with the claims and core identity JWT
 //! of a configurable [`MockUser`], with pairwise `sub`s computed per sector.
 //!
+//! ```toml
+//! [dev-dependencies]
+//! govuk-one-login-testkit = "0.1"
+//! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
+//! ```
+//!
+//! ## A whole test with [`Harness`]
+//!
+//! [`Harness`] starts the mock, registers your services with it (signed with the test-only
+//! [`TEST_CLIENT_KEY`], so no key file is needed), builds the `govuk-one-login` relying parties
+//! against it with a shared [`TestClock`](govuk_one_login::TestClock), and plays the browser:
+//!
+//! ```
+//! use govuk_one_login::SignInOptions;
+//! use govuk_one_login_testkit::{Harness, identity_service};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let h = Harness::start(vec![identity_service("apply", "apply-client")]).await;
+//! let person = h.sign_in("apply", SignInOptions { identity: true, ..Default::default() }).await.unwrap();
+//! assert_eq!(person.sub(), h.subject("apply"));
+//! assert_eq!(person.email(), Some("test@example.com"));
+//! assert_eq!(person.phone_number(), Some("+447123456789"));
+//! assert_eq!(person.names()[0].given_names(), ["GEOFFREY"]);
+//! assert_eq!(person.names()[0].family_names(), ["HEARNSHAW"]);
+//! assert_eq!(person.birth_dates()[0].value, "1955-04-19");
+//! # }
+//! ```
+//!
+//! ## The default person
+//!
+//! Unless a test calls [`MockOneLogin::set_user`], the mock signs in [`MockUser::default()`], the
+//! GDS simulator's default user:
+//!
+//! | claim | value |
+//! |---|---|
+//! | `email` (verified) | `test@example.com` |
+//! | `phone_number` (verified, E.164) | `+447123456789` |
+//! | name | given name `GEOFFREY`, family name `HEARNSHAW` |
+//! | birth date | `1955-04-19` |
+//! | address | 26 FRAMPTON ROAD, GLOUCESTER, GL1 5QB, GB |
+//! | identity level reached | P2 |
+//! | `sub` | pairwise per sector: [`MockOneLogin::subject_for`] or [`Harness::subject`] |
+//!
+//! ## Scripting the provider
+//!
 //! Like `tower-test`, a test scripts the provider, then asserts what the client sent:
 //!
 //! * [`MockOneLogin::set_faults`] switches on any [`Faults`]: every simulator fault
@@ -26,8 +72,11 @@
 //! * [`MockOneLogin::mint_logout_token`] and [`MockOneLogin::deliver_back_channel_logout`] play
 //!   One Login's back-channel logout, valid or with any [`LogoutTokenFault`].
 //!
+//! Without the [`Harness`], the mock serves any OIDC client; here it is driven by hand:
+//!
 //! ```
-//! use govuk_one_login_core::{RsaPrivateKey, ServiceSpec, ServicesFile, TokenAuthSpec};
+//! use govuk_one_login::ServicesFile;
+//! use govuk_one_login::core::{RsaPrivateKey, ServiceSpec, TokenAuthSpec};
 //! use govuk_one_login_testkit::{AuthorizeFault, Faults, MockOneLogin};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
@@ -84,6 +133,7 @@
 mod error;
 mod faults;
 mod handlers;
+mod harness;
 mod jwt;
 mod provider;
 mod record;
@@ -95,6 +145,12 @@ pub use faults::{
     AuthorizeFault, CoreIdentityFault, Endpoint, EndpointFault, Faults, IdTokenFault,
     LogoutTokenFault, TokenResponseFault,
 };
+pub use harness::{Harness, TEST_CLIENT_KEY, auth_service, identity_service};
 pub use provider::{MockKey, MockOneLogin};
 pub use record::{DecodedJwt, RecordedRequest};
 pub use user::{MockIdentity, MockUser};
+
+/// The README's examples run as doc tests too.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
