@@ -82,7 +82,7 @@ pub enum DiscoveryError {
     IssuerMismatch {
         /// The configured issuer.
         expected: String,
-        /// The document's issuer (truncated to 200 characters).
+        /// The document's issuer (at most 200 characters, control characters replaced).
         actual: String,
     },
     /// An endpoint is not https (plain http is accepted only for a loopback custom issuer).
@@ -90,20 +90,20 @@ pub enum DiscoveryError {
     InsecureEndpoint {
         /// The member name, e.g. `token_endpoint`.
         field: &'static str,
-        /// The URL given (truncated to 200 characters).
+        /// The URL given (at most 200 characters, control characters replaced).
         url: String,
     },
     /// No key with this `kid` in the JWKS, even after a refresh (or during the cool-down).
     #[error("no signing key with kid `{kid}` in the provider's JWKS")]
     UnknownKid {
-        /// The `kid` looked for (truncated to 128 characters).
+        /// The `kid` looked for (at most 128 characters, control characters replaced).
         kid: String,
     },
     /// No verification method with this `kid` in the DID document, even after a refresh (or
     /// during the cool-down). One Login asks to be told of this: it may mean a forged identity.
     #[error("no verification method `{kid}` in the identity DID document")]
     UnknownIdentityKid {
-        /// The `kid` looked for (truncated to 128 characters).
+        /// The `kid` looked for (at most 128 characters, control characters replaced).
         kid: String,
     },
     /// The JWKS or DID document holds no key fit for verifying signatures; the last-known-good
@@ -168,13 +168,4 @@ impl DiscoveryError {
             _ => false,
         }
     }
-}
-
-/// Truncates attacker- or provider-controlled text for error messages.
-pub(crate) fn truncate(value: &str, max_chars: usize) -> String {
-    let mut out: String = value.chars().take(max_chars).collect();
-    if value.chars().count() > max_chars {
-        out.push('…');
-    }
-    out
 }

@@ -1,11 +1,12 @@
 //! The provider's discovery document (OpenID Connect Discovery 1.0), parsed and checked.
 
+use govuk_one_login_core::internal::printable;
 use govuk_one_login_core::{
     ClientAssertionAlgorithm, Environment, IdTokenAlgorithm, Url, is_loopback, redacted_url,
 };
 use serde_json::{Map, Value};
 
-use crate::error::{DiscoveryError, DocumentKind, truncate};
+use crate::error::{DiscoveryError, DocumentKind};
 
 /// The provider metadata from `<issuer>.well-known/openid-configuration`, checked: the issuer is
 /// the configured one byte for byte, and every endpoint is https (plain http only on loopback for
@@ -71,7 +72,7 @@ impl ProviderMetadata {
         if issuer_text != expected {
             return Err(DiscoveryError::IssuerMismatch {
                 expected: expected.to_owned(),
-                actual: truncate(issuer_text, 200),
+                actual: printable(issuer_text, 200),
             });
         }
         let issuer = environment.issuer().clone();
@@ -251,7 +252,7 @@ impl Doc<'_> {
         if !secure {
             return Err(DiscoveryError::InsecureEndpoint {
                 field,
-                url: truncate(text, 200),
+                url: printable(text, 200),
             });
         }
         Ok(Some(url))
