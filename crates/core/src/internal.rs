@@ -2,6 +2,8 @@
 //! (here) rather than a copy in every crate that applies it. Hidden from the documentation and
 //! exempt from semantic versioning: do not use it outside this workspace.
 
+pub mod fixtures;
+
 pub use crate::sector::{SectorUriProblem, non_canonical_host, sector_uri_problem};
 
 /// At most `max_chars` characters of `text` (outside text: from the provider, a callback, a

@@ -5,7 +5,7 @@
 
 use govuk_one_login_core::{
     ClaimName, ClientAuth, ConfigError, ProblemKind, ProviderSpec, SecretString, ServiceSpec,
-    ServicesFile, TokenAuthSpec,
+    ServicesFile, TokenAuthSpec, internal::fixtures::service_spec,
 };
 
 const RSA_2048: &str = include_str!("../testdata/rsa-2048-pkcs1.pem");
@@ -22,12 +22,14 @@ fn key_auth(pem: &str) -> TokenAuthSpec {
 
 fn service(name: &str, client_id: &str) -> ServiceSpec {
     ServiceSpec {
-        name: name.into(),
-        client_id: client_id.into(),
-        redirect_uris: vec![format!("https://{name}.example.gov.uk/callback")],
         scopes: Some(vec!["openid".into(), "email".into()]),
-        token_auth: key_auth(RSA_2048),
-        ..ServiceSpec::default()
+        ..service_spec(
+            name,
+            client_id,
+            &format!("https://{name}.example.gov.uk/callback"),
+            &SecretString::new(RSA_2048),
+            "key-1",
+        )
     }
 }
 

@@ -306,35 +306,9 @@ fn type_name(value: &Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use govuk_one_login_core::internal::fixtures::discovery_document;
     use proptest::prelude::*;
     use serde_json::json;
-
-    pub(crate) fn one_login_document(issuer: &str) -> Value {
-        json!({
-            "issuer": issuer,
-            "authorization_endpoint": format!("{issuer}authorize"),
-            "token_endpoint": format!("{issuer}token"),
-            "userinfo_endpoint": format!("{issuer}userinfo"),
-            "jwks_uri": format!("{issuer}.well-known/jwks.json"),
-            "end_session_endpoint": format!("{issuer}logout"),
-            "registration_endpoint": format!("{issuer}connect/register"),
-            "trustmarks": format!("{issuer}trustmark"),
-            "subject_types_supported": ["public", "pairwise"],
-            "response_types_supported": ["code"],
-            "grant_types_supported": ["authorization_code"],
-            "token_endpoint_auth_methods_supported": ["private_key_jwt", "client_secret_post"],
-            "token_endpoint_auth_signing_alg_values_supported":
-                ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"],
-            "id_token_signing_alg_values_supported": ["ES256", "RS256"],
-            "scopes_supported": ["openid", "email", "phone", "offline_access"],
-            "claims_supported": ["sub", "email"],
-            "code_challenge_methods_supported": ["S256"],
-            "ui_locales_supported": ["en", "cy"],
-            "backchannel_logout_supported": true,
-            "request_parameter_supported": true,
-            "request_uri_parameter_supported": false,
-        })
-    }
 
     fn parse(doc: &Value, env: &Environment) -> Result<ProviderMetadata, DiscoveryError> {
         ProviderMetadata::parse(&serde_json::to_vec(doc).unwrap(), env)
@@ -347,7 +321,7 @@ mod tests {
     #[test]
     fn parses_one_logins_integration_document() {
         let env = Environment::integration();
-        let m = parse(&one_login_document(env.issuer().as_str()), &env).unwrap();
+        let m = parse(&discovery_document(env.issuer().as_str()), &env).unwrap();
         assert_eq!(
             m.issuer().as_str(),
             "https://oidc.integration.account.gov.uk/"
@@ -376,7 +350,7 @@ mod tests {
     fn refuses_an_issuer_that_differs_by_a_trailing_slash() {
         let env = Environment::integration();
         let err = parse(
-            &one_login_document("https://oidc.integration.account.gov.uk"),
+            &discovery_document("https://oidc.integration.account.gov.uk"),
             &env,
         )
         .unwrap_err();
@@ -394,7 +368,7 @@ mod tests {
     fn refuses_another_environments_issuer() {
         let env = Environment::production();
         let err = parse(
-            &one_login_document(Environment::integration().issuer().as_str()),
+            &discovery_document(Environment::integration().issuer().as_str()),
             &env,
         )
         .unwrap_err();
@@ -404,7 +378,7 @@ mod tests {
     #[test]
     fn refuses_a_plain_http_endpoint_for_a_public_environment() {
         let env = Environment::production();
-        let mut doc = one_login_document(env.issuer().as_str());
+        let mut doc = discovery_document(env.issuer().as_str());
         doc["token_endpoint"] = json!("http://oidc.account.gov.uk/token");
         let err = parse(&doc, &env).unwrap_err();
         assert_eq!(
@@ -419,7 +393,7 @@ mod tests {
     #[test]
     fn refuses_a_loopback_http_endpoint_for_a_public_environment() {
         let env = Environment::production();
-        let mut doc = one_login_document(env.issuer().as_str());
+        let mut doc = discovery_document(env.issuer().as_str());
         doc["jwks_uri"] = json!("http://127.0.0.1/jwks");
         assert_eq!(
             parse(&doc, &env).unwrap_err().code(),
@@ -430,12 +404,12 @@ mod tests {
     #[test]
     fn accepts_http_loopback_endpoints_for_a_loopback_custom_issuer_only() {
         let env = loopback();
-        let m = parse(&one_login_document("http://127.0.0.1:3000/"), &env).unwrap();
+        let m = parse(&discovery_document("http://127.0.0.1:3000/"), &env).unwrap();
         assert_eq!(
             m.userinfo_endpoint().as_str(),
             "http://127.0.0.1:3000/userinfo"
         );
-        let mut doc = one_login_document("http://127.0.0.1:3000/");
+        let mut doc = discovery_document("http://127.0.0.1:3000/");
         doc["userinfo_endpoint"] = json!("http://attacker.example/userinfo");
         assert_eq!(
             parse(&doc, &env).unwrap_err(),
@@ -449,7 +423,7 @@ mod tests {
     #[test]
     fn refuses_non_http_schemes() {
         let env = Environment::integration();
-        let mut doc = one_login_document(env.issuer().as_str());
+        let mut doc = discovery_document(env.issuer().as_str());
         doc["end_session_endpoint"] = json!("javascript:alert(1)");
         assert_eq!(
             parse(&doc, &env).unwrap_err().code(),
@@ -468,7 +442,7 @@ mod tests {
             "jwks_uri",
             "id_token_signing_alg_values_supported",
         ] {
-            let mut doc = one_login_document(env.issuer().as_str());
+            let mut doc = discovery_document(env.issuer().as_str());
             doc.as_object_mut().unwrap().remove(field);
             assert_eq!(
                 parse(&doc, &env).unwrap_err(),
@@ -483,7 +457,7 @@ mod tests {
     #[test]
     fn names_the_path_of_a_wrongly_typed_member() {
         let env = Environment::integration();
-        let mut doc = one_login_document(env.issuer().as_str());
+        let mut doc = discovery_document(env.issuer().as_str());
         doc["id_token_signing_alg_values_supported"] = json!(["ES256", 7]);
         let err = parse(&doc, &env).unwrap_err();
         let DiscoveryError::InvalidJson { path, reason, .. } = &err else {
@@ -492,21 +466,21 @@ mod tests {
         assert_eq!(path, "$.id_token_signing_alg_values_supported[1]");
         assert_eq!(reason, "expected a string, found a number");
 
-        let mut doc = one_login_document(env.issuer().as_str());
+        let mut doc = discovery_document(env.issuer().as_str());
         doc["jwks_uri"] = json!({"url": "x"});
         let DiscoveryError::InvalidJson { path, .. } = parse(&doc, &env).unwrap_err() else {
             panic!("expected invalid json");
         };
         assert_eq!(path, "$.jwks_uri");
 
-        let mut doc = one_login_document(env.issuer().as_str());
+        let mut doc = discovery_document(env.issuer().as_str());
         doc["backchannel_logout_supported"] = json!("yes");
         assert_eq!(
             parse(&doc, &env).unwrap_err().code(),
             "discovery.invalid_json"
         );
 
-        let mut doc = one_login_document(env.issuer().as_str());
+        let mut doc = discovery_document(env.issuer().as_str());
         doc["token_endpoint"] = json!("/token");
         let DiscoveryError::InvalidJson { path, reason, .. } = parse(&doc, &env).unwrap_err()
         else {
@@ -540,7 +514,7 @@ mod tests {
         fn any_issuer_other_than_the_configured_one_is_refused(issuer in "\\PC{0,80}") {
             let env = Environment::integration();
             prop_assume!(issuer != env.issuer().as_str());
-            let mut doc = one_login_document(env.issuer().as_str());
+            let mut doc = discovery_document(env.issuer().as_str());
             doc["issuer"] = json!(issuer);
             prop_assert_eq!(parse(&doc, &env).unwrap_err().code(), "discovery.issuer_mismatch");
         }
