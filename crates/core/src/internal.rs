@@ -4,7 +4,13 @@
 
 pub mod fixtures;
 
-pub use crate::sector::{SectorUriProblem, non_canonical_host, sector_uri_problem};
+pub use crate::environment::{did_web_for, is_loopback};
+pub use crate::secret::constant_time_eq;
+pub use crate::sector::{
+    SectorUriProblem, non_canonical_host, sector_host, sector_uri_problem, service_sector_host,
+};
+pub use crate::transport::redacted_url;
+pub use crate::types::random_bytes;
 
 /// At most `max_chars` characters of `text` (outside text: from the provider, a callback, a
 /// token), with every character that could forge a log line or reorder what a reader sees
@@ -36,7 +42,7 @@ fn is_unsafe(c: char) -> bool {
 
 /// `value` with any user name and password in its authority replaced by `[redacted]`, for error
 /// messages; everything else is shown as written. The authority is found as
-/// [`written_host`](crate::written_host) finds it (after the first `:` and any `/` or `\`), so a
+/// `written_host` finds it (after the first `:` and any `/` or `\`), so a
 /// value that does not parse as a URL is redacted too.
 ///
 /// ```

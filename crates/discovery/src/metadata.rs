@@ -1,9 +1,7 @@
 //! The provider's discovery document (OpenID Connect Discovery 1.0), parsed and checked.
 
-use govuk_one_login_core::internal::printable;
-use govuk_one_login_core::{
-    ClientAssertionAlgorithm, Environment, IdTokenAlgorithm, Url, is_loopback, redacted_url,
-};
+use govuk_one_login_core::internal::{is_loopback, printable, redacted_url};
+use govuk_one_login_core::{ClientAssertionAlgorithm, Environment, IdTokenAlgorithm, Url};
 use serde_json::{Map, Value};
 
 use crate::error::{DiscoveryError, DocumentKind};

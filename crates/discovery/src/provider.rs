@@ -7,10 +7,9 @@ use std::pin::pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::Poll;
 
-use govuk_one_login_core::internal::printable;
+use govuk_one_login_core::internal::{printable, redacted_url};
 use govuk_one_login_core::{
     DEFAULT_USER_AGENT, Environment, HttpRequest, HttpTransport, SharedClock, TransportError, Url,
-    redacted_url,
 };
 use govuk_one_login_verify::{DidDocument, KeySet, RejectedKey};
 

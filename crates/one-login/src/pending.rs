@@ -100,7 +100,10 @@ pub struct SignInStart {
 impl fmt::Debug for SignInStart {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SignInStart")
-            .field("url", &govuk_one_login_core::redacted_url(&self.url))
+            .field(
+                "url",
+                &govuk_one_login_core::internal::redacted_url(&self.url),
+            )
             .field("pending", &self.pending)
             .finish()
     }
@@ -180,7 +183,10 @@ pub struct SignOutStart {
 impl fmt::Debug for SignOutStart {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SignOutStart")
-            .field("url", &govuk_one_login_core::redacted_url(&self.url))
+            .field(
+                "url",
+                &govuk_one_login_core::internal::redacted_url(&self.url),
+            )
             .field("pending", &self.pending)
             .finish()
     }
