@@ -30,6 +30,7 @@ pub struct Environment {
 
 /// Which kind of environment this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EnvironmentKind {
     /// `oidc.integration.account.gov.uk`.
     Integration,

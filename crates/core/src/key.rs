@@ -35,6 +35,7 @@ pub(crate) fn read_secret_file(path: &Path) -> std::io::Result<String> {
 
 /// Where a private key comes from. Keys are never required inline in a services file.
 #[derive(Clone)]
+#[non_exhaustive]
 pub enum KeySource {
     /// A PEM file (PKCS#8 `PRIVATE KEY` or PKCS#1 `RSA PRIVATE KEY`).
     File(PathBuf),

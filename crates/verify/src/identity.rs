@@ -14,6 +14,7 @@ use crate::keys::KeyAlgorithm;
 
 /// What a core identity JWT must say. `Debug` redacts the subject.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct IdentityExpectations<'a> {
     /// The identity issuer (`https://identity.integration.account.gov.uk/`, ...), byte for byte.
     pub issuer: &'a str,
