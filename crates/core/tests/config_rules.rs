@@ -5,7 +5,7 @@
 
 use govuk_one_login_core::{
     ClaimName, ClientAuth, ConfigError, ProblemKind, ProviderSpec, SecretString, ServiceSpec,
-    ServicesFile, TokenAuthSpec, internal::fixtures::service_spec,
+    Services, ServicesFile, TokenAuthSpec, internal::fixtures::service_spec,
 };
 
 const RSA_2048: &str = include_str!("../testdata/rsa-2048-pkcs1.pem");
@@ -552,7 +552,7 @@ fn toml_syntax_and_unknown_fields_are_refused_with_position() {
 
 #[test]
 fn missing_services_file_is_a_read_error() {
-    let err = ServicesFile::load("/nonexistent/services.toml").unwrap_err();
+    let err = Services::load("/nonexistent/services.toml").unwrap_err();
     assert_eq!(err.code(), "config.read");
 }
 

@@ -11,11 +11,11 @@
 //! session store.
 //!
 //! ```no_run
-//! use govuk_one_login::{OneLogin, ServicesFile, SignInOptions};
+//! use govuk_one_login::{OneLogin, Services, SignInOptions};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! // At start-up: load and check every service, then build one relying party per service.
-//! let services = ServicesFile::load("services.toml")?;
+//! let services = Services::load("services.toml")?;
 //! let one_login = OneLogin::builder(services).build()?;
 //! let rp = one_login.relying_party("apply-for-a-licence").ok_or("no such service")?;
 //!
