@@ -557,6 +557,33 @@ fn missing_services_file_is_a_read_error() {
 }
 
 #[test]
+fn a_config_error_returned_from_main_prints_the_readable_list_of_problems() {
+    // `fn main() -> Result<(), Box<dyn Error>>` prints its error with `Debug`.
+    fn main() -> Result<(), Box<dyn std::error::Error>> {
+        let no_openid = ServiceSpec {
+            scopes: Some(vec!["email".into()]),
+            ..service("licences", "client-1")
+        };
+        file(vec![no_openid, service("licences", "client-2")]).validate()?;
+        Ok(())
+    }
+    let shown = format!("{:?}", main().unwrap_err());
+    assert!(
+        shown.starts_with("the configuration has 2 problem(s):\n  - service `licences`"),
+        "{shown}"
+    );
+    assert_eq!(shown.matches("\n  - ").count(), 2, "{shown}");
+    assert!(shown.contains("Fix: "), "{shown}");
+    assert!(
+        !shown.contains("Invalid(") && !shown.contains("ConfigProblem"),
+        "{shown}"
+    );
+
+    let read = Services::load("/nonexistent/services.toml").unwrap_err();
+    assert_eq!(format!("{read:?}"), read.to_string());
+}
+
+#[test]
 fn client_secret_post_reads_its_secret_from_the_environment_or_a_file() {
     let dir = std::env::temp_dir().join(format!("gol-core-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
