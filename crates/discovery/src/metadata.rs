@@ -1,10 +1,12 @@
 //! The provider's discovery document (OpenID Connect Discovery 1.0), parsed and checked.
 
 use govuk_one_login_core::internal::{is_loopback, printable, redacted_url};
-use govuk_one_login_core::{ClientAssertionAlgorithm, Environment, IdTokenAlgorithm, Url};
+use govuk_one_login_core::{
+    ClientAssertionAlgorithm, ClientAuth, Environment, IdTokenAlgorithm, ServiceConfig, Url,
+};
 use serde_json::{Map, Value};
 
-use crate::error::{DiscoveryError, DocumentKind};
+use crate::error::{DiscoveryError, DocumentKind, UnsupportedAlgorithm};
 
 /// The provider metadata from `<issuer>.well-known/openid-configuration`, checked: the issuer is
 /// the configured one byte for byte, and every endpoint is https (plain http only on loopback for
@@ -195,6 +197,38 @@ impl ProviderMetadata {
                 .iter()
                 .any(|a| a == alg.as_str())
     }
+
+    /// The algorithms `service` is set up for that this provider does not advertise: its ID
+    /// token algorithm, and for `private_key_jwt` its client assertion algorithm. Empty when the
+    /// provider supports the service. Call it for every service once the metadata is fetched
+    /// (after warm-up), and refuse to start on any problem: the service's first sign-in would
+    /// fail otherwise.
+    pub fn unsupported_algorithms(&self, service: &ServiceConfig) -> Vec<UnsupportedAlgorithm> {
+        let mut problems = Vec::new();
+        let id_alg = service.id_token_alg();
+        if !self.supports_id_token_alg(id_alg) {
+            problems.push(UnsupportedAlgorithm::IdToken {
+                service: service.name().to_string(),
+                algorithm: id_alg,
+                advertised: shown(&self.id_token_signing_alg_values_supported),
+            });
+        }
+        if let ClientAuth::PrivateKeyJwt { alg, .. } = service.client_auth()
+            && !self.supports_client_assertion_alg(*alg)
+        {
+            problems.push(UnsupportedAlgorithm::ClientAssertion {
+                service: service.name().to_string(),
+                algorithm: *alg,
+                advertised: shown(&self.token_endpoint_auth_signing_alg_values_supported),
+            });
+        }
+        problems
+    }
+}
+
+/// Provider-supplied values as an error shows them: at most 16, each bounded and printable.
+fn shown(values: &[String]) -> Vec<String> {
+    values.iter().take(16).map(|v| printable(v, 64)).collect()
 }
 
 struct Doc<'a> {
@@ -342,6 +376,101 @@ mod tests {
         assert!(m.backchannel_logout_supported());
         assert_eq!(m.ui_locales_supported(), ["en", "cy"]);
         assert_eq!(m.code_challenge_methods_supported(), ["S256"]);
+    }
+
+    /// Checked services, one a spec, with the given ID token and client assertion algorithms.
+    fn services(specs: &[(&str, Option<&str>, Option<&str>)]) -> govuk_one_login_core::Services {
+        use govuk_one_login_core::internal::fixtures::service_spec;
+        use govuk_one_login_core::{RsaPrivateKey, ServiceSpec, ServicesFile};
+        let key = RsaPrivateKey::generate("k1").unwrap();
+        let services = specs
+            .iter()
+            .map(|(name, id_alg, assertion_alg)| {
+                let redirect = format!("https://{name}.example.gov.uk/callback");
+                let mut spec = ServiceSpec {
+                    id_token_signing_alg: id_alg.map(str::to_owned),
+                    ..service_spec(name, &format!("{name}-client"), &redirect, key.pem(), "k1")
+                };
+                if *assertion_alg == Some("client_secret_post") {
+                    spec.token_auth = govuk_one_login_core::TokenAuthSpec {
+                        method: Some("client_secret_post".into()),
+                        secret: Some("a-secret-of-enough-length-1234567890".into()),
+                        ..Default::default()
+                    };
+                } else {
+                    spec.token_auth.alg = assertion_alg.map(str::to_owned);
+                }
+                spec
+            })
+            .collect();
+        ServicesFile {
+            services,
+            ..ServicesFile::default()
+        }
+        .validate()
+        .unwrap()
+    }
+
+    #[test]
+    fn names_each_algorithm_a_service_uses_that_the_provider_does_not_advertise() {
+        let env = Environment::integration();
+        let mut doc = discovery_document(env.issuer().as_str());
+        doc["id_token_signing_alg_values_supported"] = json!(["ES256", "HS256\nforged"]);
+        doc["token_endpoint_auth_signing_alg_values_supported"] = json!(["RS256"]);
+        let m = parse(&doc, &env).unwrap();
+        let services = services(&[
+            ("fine", None, None),
+            ("rsa", Some("RS256"), Some("PS256")),
+            ("secret", Some("RS256"), Some("client_secret_post")),
+        ]);
+
+        assert_eq!(m.unsupported_algorithms(services.get("fine").unwrap()), []);
+        let rsa = m.unsupported_algorithms(services.get("rsa").unwrap());
+        assert_eq!(
+            rsa,
+            [
+                UnsupportedAlgorithm::IdToken {
+                    service: "rsa".into(),
+                    algorithm: IdTokenAlgorithm::RS256,
+                    advertised: vec!["ES256".into(), "HS256\u{fffd}forged".into()],
+                },
+                UnsupportedAlgorithm::ClientAssertion {
+                    service: "rsa".into(),
+                    algorithm: ClientAssertionAlgorithm::PS256,
+                    advertised: vec!["RS256".into()],
+                },
+            ]
+        );
+        let codes: Vec<_> = rsa.iter().map(UnsupportedAlgorithm::code).collect();
+        assert_eq!(
+            codes,
+            [
+                "discovery.unsupported_id_token_alg",
+                "discovery.unsupported_client_assertion_alg"
+            ]
+        );
+        let text = rsa[0].to_string();
+        assert!(
+            text.contains("service `rsa` expects ID tokens signed with RS256"),
+            "{text}"
+        );
+        assert!(text.contains("advertises ES256, HS256"), "{text}");
+        // A client_secret_post service signs no client assertion.
+        let secret = m.unsupported_algorithms(services.get("secret").unwrap());
+        assert_eq!(secret.len(), 1);
+        assert_eq!(secret[0].code(), "discovery.unsupported_id_token_alg");
+    }
+
+    #[test]
+    fn a_provider_advertising_no_client_assertion_algorithms_accepts_any() {
+        let env = Environment::integration();
+        let mut doc = discovery_document(env.issuer().as_str());
+        doc.as_object_mut()
+            .unwrap()
+            .remove("token_endpoint_auth_signing_alg_values_supported");
+        let m = parse(&doc, &env).unwrap();
+        let services = services(&[("pss", None, Some("PS256"))]);
+        assert_eq!(m.unsupported_algorithms(services.get("pss").unwrap()), []);
     }
 
     #[test]
