@@ -22,7 +22,7 @@
 //! checked by `govuk-one-login-core` when the file is validated.
 //!
 //! Depend on it for tooling that checks a registration, or for a mock provider. A relying party
-//! gets it through the `govuk-one-login` facade's `sector` feature.
+//! gets it through the `govuk-one-login` facade, as `govuk_one_login::sector` (always included).
 //!
 //! ```
 //! use govuk_one_login_core::ServicesFile;
