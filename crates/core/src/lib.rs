@@ -52,7 +52,7 @@ pub use config::{
 pub use environment::{Environment, EnvironmentError, EnvironmentKind};
 pub use key::{KeyError, KeySource, MAX_SECRET_FILE_BYTES, MIN_RSA_BITS, RsaPrivateKey};
 pub use replay::{InMemoryReplayStore, ReplayCheck, ReplayStore, ReplayStoreError, StoreCause};
-pub use secret::{SecretBytes, SecretString};
+pub use secret::SecretString;
 pub use transport::{
     BoxFuture, DEFAULT_USER_AGENT, HttpRequest, HttpResponse, HttpTransport, Method,
     TransportError, user_agent,

@@ -71,16 +71,16 @@ impl From<&str> for SecretString {
 
 /// Secret bytes (DER key material), zeroized on drop and redacted in `Debug`.
 #[derive(Clone, Zeroize, ZeroizeOnDrop, PartialEq, Eq)]
-pub struct SecretBytes(Vec<u8>);
+pub(crate) struct SecretBytes(Vec<u8>);
 
 impl SecretBytes {
     /// Wraps secret bytes.
-    pub fn new(value: Vec<u8>) -> Self {
+    pub(crate) fn new(value: Vec<u8>) -> Self {
         Self(value)
     }
 
     /// The bytes themselves. Never log what this returns.
-    pub fn expose_secret(&self) -> &[u8] {
+    pub(crate) fn expose_secret(&self) -> &[u8] {
         &self.0
     }
 }
