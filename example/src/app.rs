@@ -13,9 +13,9 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::Response;
 use axum::routing::get;
 use govuk_one_login::{
-    BackChannelResponse, OneLogin, PendingSignIn, RelyingParty, SignInOptions, SignedIn,
+    BackChannelResponse, OneLogin, PendingSignIn, RelyingParty, SharedClock, SignInOptions,
+    SignedIn, SystemClock,
 };
-use govuk_one_login_core::{SharedClock, SystemClock};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 

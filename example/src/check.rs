@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
-use govuk_one_login_core::{ServicesFile, Url, service_sector_host};
-use govuk_one_login_sector::SectorReport;
+use govuk_one_login::sector::{SectorReport, service_sector_host};
+use govuk_one_login::{ServicesFile, Url};
 
 /// One service of a checked file.
 #[derive(Debug, Clone, PartialEq, Eq)]

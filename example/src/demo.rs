@@ -2,9 +2,8 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
-use govuk_one_login::OneLogin;
-use govuk_one_login_core::{
-    RsaPrivateKey, ServiceSpec, Services, ServicesFile, TokenAuthSpec, Url,
+use govuk_one_login::{
+    OneLogin, RsaPrivateKey, ServiceSpec, Services, ServicesFile, TokenAuthSpec, Url,
 };
 use govuk_one_login_testkit::MockOneLogin;
 

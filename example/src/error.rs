@@ -1,8 +1,7 @@
 //! The example's own errors: setting the app up, and the pages it answers with when a request
 //! fails.
 
-use govuk_one_login::{SetupError, SignInError, SignOutError};
-use govuk_one_login_core::{ConfigError, KeyError, RandomError};
+use govuk_one_login::{ConfigError, KeyError, RandomError, SetupError, SignInError, SignOutError};
 use govuk_one_login_testkit::StartError;
 
 /// Why the example could not start.

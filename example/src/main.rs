@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use example_rp::{App, Demo, ExampleError, base_url, check_file, serve_until};
-use govuk_one_login::{OneLogin, ServicesFile};
+use govuk_one_login::{OneLogin, Services};
 use tokio::net::TcpListener;
 
 const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -154,7 +154,7 @@ async fn run(listen: SocketAddr, config: Option<PathBuf>) -> Result<(), ExampleE
             one_login
         }
         Some(path) => {
-            let services = ServicesFile::load(path)?;
+            let services = Services::load(path)?;
             println!("Services from {}", path.display());
             OneLogin::builder(services).build()?
         }

@@ -5,8 +5,10 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use govuk_one_login::{LogoutNotice, PendingSignIn, PendingSignOut, SignedIn};
-use govuk_one_login_core::{SharedClock, random_token, secret_digest};
+use govuk_one_login::{
+    LogoutNotice, PendingSignIn, PendingSignOut, RandomError, SharedClock, SignedIn, random_token,
+    secret_digest,
+};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "example_rp_session";
@@ -108,10 +110,7 @@ impl SessionStore {
     }
 
     /// Stores a session under a new random cookie value and returns that value.
-    pub(crate) fn create(
-        &self,
-        mut session: Session,
-    ) -> Result<String, govuk_one_login_core::RandomError> {
+    pub(crate) fn create(&self, mut session: Session) -> Result<String, RandomError> {
         let cookie = random_token()?;
         let now = self.now();
         session.last_seen = now;
@@ -137,7 +136,7 @@ impl SessionStore {
         &self,
         cookie: Option<&str>,
         pending: PendingSignIn,
-    ) -> Result<Option<String>, govuk_one_login_core::RandomError> {
+    ) -> Result<Option<String>, RandomError> {
         let now = self.now();
         if let Some(c) = cookie
             && self.get(c).is_some()
@@ -193,7 +192,7 @@ mod tests {
     use std::sync::Arc;
     use std::time::Duration;
 
-    use govuk_one_login_core::TestClock;
+    use govuk_one_login::TestClock;
 
     use super::*;
 

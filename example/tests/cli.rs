@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use example_rp::check_file;
-use govuk_one_login_core::RsaPrivateKey;
+use govuk_one_login::RsaPrivateKey;
 
 const BIN: &str = env!("CARGO_BIN_EXE_example-rp");
 

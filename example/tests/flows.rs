@@ -6,8 +6,7 @@ mod common;
 
 use common::{Browser, TestApp};
 use example_rp::{App, DEMO_CLIENT_ID, ExampleError, SESSION_COOKIE};
-use govuk_one_login::OneLogin;
-use govuk_one_login_core::{RsaPrivateKey, ServiceSpec, ServicesFile, TokenAuthSpec};
+use govuk_one_login::{OneLogin, RsaPrivateKey, ServiceSpec, ServicesFile, TokenAuthSpec};
 use govuk_one_login_testkit::{AuthorizeFault, Faults, LogoutTokenFault, MockOneLogin, MockUser};
 use reqwest::StatusCode;
 use reqwest::header::{LOCATION, REFERRER_POLICY, SET_COOKIE};

@@ -24,7 +24,7 @@ fn check(data: &[u8], env: &Environment, loopback: bool) {
                 let secure = url.scheme() == "https"
                     || (loopback
                         && url.scheme() == "http"
-                        && govuk_one_login_core::is_loopback(url));
+                        && govuk_one_login_core::internal::is_loopback(url));
                 assert!(secure, "insecure endpoint accepted");
             }
         }

@@ -5,18 +5,18 @@ use std::net::IpAddr;
 use url::Url;
 
 /// The integration environment's OIDC issuer (note the trailing slash: `iss` is compared exactly).
-pub const INTEGRATION_ISSUER: &str = "https://oidc.integration.account.gov.uk/";
+pub(crate) const INTEGRATION_ISSUER: &str = "https://oidc.integration.account.gov.uk/";
 /// The production OIDC issuer.
-pub const PRODUCTION_ISSUER: &str = "https://oidc.account.gov.uk/";
+pub(crate) const PRODUCTION_ISSUER: &str = "https://oidc.account.gov.uk/";
 /// The integration identity issuer (the core identity JWT's `iss`).
-pub const INTEGRATION_IDENTITY_ISSUER: &str = "https://identity.integration.account.gov.uk/";
+pub(crate) const INTEGRATION_IDENTITY_ISSUER: &str = "https://identity.integration.account.gov.uk/";
 /// The production identity issuer.
-pub const PRODUCTION_IDENTITY_ISSUER: &str = "https://identity.account.gov.uk/";
+pub(crate) const PRODUCTION_IDENTITY_ISSUER: &str = "https://identity.account.gov.uk/";
 /// The integration DID document holding the core identity signing keys.
-pub const INTEGRATION_DID_URL: &str =
+pub(crate) const INTEGRATION_DID_URL: &str =
     "https://identity.integration.account.gov.uk/.well-known/did.json";
 /// The production DID document.
-pub const PRODUCTION_DID_URL: &str = "https://identity.account.gov.uk/.well-known/did.json";
+pub(crate) const PRODUCTION_DID_URL: &str = "https://identity.account.gov.uk/.well-known/did.json";
 
 /// A One Login environment: the issuer and the identity keys' location.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +30,7 @@ pub struct Environment {
 
 /// Which kind of environment this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EnvironmentKind {
     /// `oidc.integration.account.gov.uk`.
     Integration,

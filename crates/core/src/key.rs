@@ -17,7 +17,7 @@ pub const MAX_SECRET_FILE_BYTES: u64 = 64 * 1024;
 ///
 /// # Errors
 /// The I/O error, or `InvalidData` for an oversized or non-UTF-8 file.
-pub fn read_secret_file(path: &Path) -> std::io::Result<String> {
+pub(crate) fn read_secret_file(path: &Path) -> std::io::Result<String> {
     use std::io::Read as _;
     let mut bytes = Vec::new();
     std::fs::File::open(path)?
@@ -35,6 +35,7 @@ pub fn read_secret_file(path: &Path) -> std::io::Result<String> {
 
 /// Where a private key comes from. Keys are never required inline in a services file.
 #[derive(Clone)]
+#[non_exhaustive]
 pub enum KeySource {
     /// A PEM file (PKCS#8 `PRIVATE KEY` or PKCS#1 `RSA PRIVATE KEY`).
     File(PathBuf),

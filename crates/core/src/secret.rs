@@ -6,8 +6,22 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 
 /// A secret string (a client secret, a private key in PEM form, a token).
 ///
-/// `Debug` and `Display` print `[redacted]`; the bytes are zeroized when the value is dropped.
-/// Read the value with [`SecretString::expose_secret`], only where it is sent or used.
+/// `Debug` prints `SecretString([redacted])`, and there is no `Display`, so the secret cannot be
+/// formatted by mistake (`format!("{secret}")` does not compile); the bytes are zeroized when the
+/// value is dropped. Read the value with [`SecretString::expose_secret`], only where it is sent
+/// or used.
+///
+/// ```
+/// use govuk_one_login_core::SecretString;
+/// let secret = SecretString::new("hunter2");
+/// assert_eq!(format!("{secret:?}"), "SecretString([redacted])");
+/// ```
+///
+/// ```compile_fail
+/// use govuk_one_login_core::SecretString;
+/// let secret = SecretString::new("hunter2");
+/// let shown = format!("{secret}"); // no Display: refused at compile time
+/// ```
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub struct SecretString(String);
 
@@ -57,16 +71,16 @@ impl From<&str> for SecretString {
 
 /// Secret bytes (DER key material), zeroized on drop and redacted in `Debug`.
 #[derive(Clone, Zeroize, ZeroizeOnDrop, PartialEq, Eq)]
-pub struct SecretBytes(Vec<u8>);
+pub(crate) struct SecretBytes(Vec<u8>);
 
 impl SecretBytes {
     /// Wraps secret bytes.
-    pub fn new(value: Vec<u8>) -> Self {
+    pub(crate) fn new(value: Vec<u8>) -> Self {
         Self(value)
     }
 
     /// The bytes themselves. Never log what this returns.
-    pub fn expose_secret(&self) -> &[u8] {
+    pub(crate) fn expose_secret(&self) -> &[u8] {
         &self.0
     }
 }

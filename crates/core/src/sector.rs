@@ -8,7 +8,7 @@ use url::Url;
 /// form), without a trailing dot and without a leading `www.`.
 ///
 /// ```
-/// use govuk_one_login_core::sector_host;
+/// use govuk_one_login_core::internal::sector_host;
 /// let u = url::Url::parse("https://WWW.Tax.Service.GOV.UK.:8443/callback").unwrap();
 /// assert_eq!(sector_host(&u).as_deref(), Some("tax.service.gov.uk"));
 /// ```
@@ -39,7 +39,7 @@ pub fn service_sector_host(
 /// or port; an IPv6 literal keeps its brackets, as `Url::host_str` writes it), if it can be found.
 /// One Login hashes the host as registered, so a host written differently from its canonical
 /// form gives different pairwise subjects.
-pub fn written_host(value: &str) -> Option<&str> {
+pub(crate) fn written_host(value: &str) -> Option<&str> {
     let value = value.trim_matches(|c: char| c <= ' ');
     let (_, rest) = value.split_once(':')?;
     let rest = rest.trim_start_matches(['/', '\\']);

@@ -60,6 +60,7 @@ string_newtype!(
 
 /// A scope One Login accepts from a relying party.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Scope {
     /// `openid`: required in every request.
     OpenId,
@@ -116,6 +117,7 @@ impl fmt::Display for Scope {
 
 /// A `userinfo` claim a relying party may request (the `vocab.account.gov.uk` URIs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ClaimName {
     /// The core identity JWT (names and birth dates); needs an identity vector of trust.
     CoreIdentityJwt,
@@ -230,6 +232,7 @@ impl fmt::Display for ClientAssertionAlgorithm {
 
 /// A language One Login can show its pages in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum UiLocale {
     /// English.
     #[serde(rename = "en")]

@@ -8,6 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The credential (authentication) level, GPG 44. Serialised in its wire form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum CredentialLevel {
     /// `Cl`: password only (low). Cannot be combined with identity.
     #[serde(rename = "Cl")]

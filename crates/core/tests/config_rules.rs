@@ -5,7 +5,7 @@
 
 use govuk_one_login_core::{
     ClaimName, ClientAuth, ConfigError, ProblemKind, ProviderSpec, SecretString, ServiceSpec,
-    ServicesFile, TokenAuthSpec,
+    Services, ServicesFile, TokenAuthSpec, internal::fixtures::service_spec,
 };
 
 const RSA_2048: &str = include_str!("../testdata/rsa-2048-pkcs1.pem");
@@ -22,12 +22,14 @@ fn key_auth(pem: &str) -> TokenAuthSpec {
 
 fn service(name: &str, client_id: &str) -> ServiceSpec {
     ServiceSpec {
-        name: name.into(),
-        client_id: client_id.into(),
-        redirect_uris: vec![format!("https://{name}.example.gov.uk/callback")],
         scopes: Some(vec!["openid".into(), "email".into()]),
-        token_auth: key_auth(RSA_2048),
-        ..ServiceSpec::default()
+        ..service_spec(
+            name,
+            client_id,
+            &format!("https://{name}.example.gov.uk/callback"),
+            &SecretString::new(RSA_2048),
+            "key-1",
+        )
     }
 }
 
@@ -550,8 +552,35 @@ fn toml_syntax_and_unknown_fields_are_refused_with_position() {
 
 #[test]
 fn missing_services_file_is_a_read_error() {
-    let err = ServicesFile::load("/nonexistent/services.toml").unwrap_err();
+    let err = Services::load("/nonexistent/services.toml").unwrap_err();
     assert_eq!(err.code(), "config.read");
+}
+
+#[test]
+fn a_config_error_returned_from_main_prints_the_readable_list_of_problems() {
+    // `fn main() -> Result<(), Box<dyn Error>>` prints its error with `Debug`.
+    fn main() -> Result<(), Box<dyn std::error::Error>> {
+        let no_openid = ServiceSpec {
+            scopes: Some(vec!["email".into()]),
+            ..service("licences", "client-1")
+        };
+        file(vec![no_openid, service("licences", "client-2")]).validate()?;
+        Ok(())
+    }
+    let shown = format!("{:?}", main().unwrap_err());
+    assert!(
+        shown.starts_with("the configuration has 2 problem(s):\n  - service `licences`"),
+        "{shown}"
+    );
+    assert_eq!(shown.matches("\n  - ").count(), 2, "{shown}");
+    assert!(shown.contains("Fix: "), "{shown}");
+    assert!(
+        !shown.contains("Invalid(") && !shown.contains("ConfigProblem"),
+        "{shown}"
+    );
+
+    let read = Services::load("/nonexistent/services.toml").unwrap_err();
+    assert_eq!(format!("{read:?}"), read.to_string());
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use govuk_one_login_core::TransportError;
+use govuk_one_login_core::{ClientAssertionAlgorithm, IdTokenAlgorithm, TransportError};
 use govuk_one_login_verify::{DidError, JwksError};
 
 /// Which of the provider's documents an error or a statistic is about.
@@ -82,7 +82,7 @@ pub enum DiscoveryError {
     IssuerMismatch {
         /// The configured issuer.
         expected: String,
-        /// The document's issuer (truncated to 200 characters).
+        /// The document's issuer (at most 200 characters, control characters replaced).
         actual: String,
     },
     /// An endpoint is not https (plain http is accepted only for a loopback custom issuer).
@@ -90,20 +90,20 @@ pub enum DiscoveryError {
     InsecureEndpoint {
         /// The member name, e.g. `token_endpoint`.
         field: &'static str,
-        /// The URL given (truncated to 200 characters).
+        /// The URL given (at most 200 characters, control characters replaced).
         url: String,
     },
     /// No key with this `kid` in the JWKS, even after a refresh (or during the cool-down).
     #[error("no signing key with kid `{kid}` in the provider's JWKS")]
     UnknownKid {
-        /// The `kid` looked for (truncated to 128 characters).
+        /// The `kid` looked for (at most 128 characters, control characters replaced).
         kid: String,
     },
     /// No verification method with this `kid` in the DID document, even after a refresh (or
     /// during the cool-down). One Login asks to be told of this: it may mean a forged identity.
     #[error("no verification method `{kid}` in the identity DID document")]
     UnknownIdentityKid {
-        /// The `kid` looked for (truncated to 128 characters).
+        /// The `kid` looked for (at most 128 characters, control characters replaced).
         kid: String,
     },
     /// The JWKS or DID document holds no key fit for verifying signatures; the last-known-good
@@ -170,11 +170,58 @@ impl DiscoveryError {
     }
 }
 
-/// Truncates attacker- or provider-controlled text for error messages.
-pub(crate) fn truncate(value: &str, max_chars: usize) -> String {
-    let mut out: String = value.chars().take(max_chars).collect();
-    if value.chars().count() > max_chars {
-        out.push('…');
+/// An algorithm a service is set up for that the provider's discovery document does not
+/// advertise, found by [`ProviderMetadata::unsupported_algorithms`](crate::ProviderMetadata::unsupported_algorithms)
+/// once the metadata is fetched (at warm-up), so that a misconfigured service is refused at
+/// start-up rather than failing on its first sign-in.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum UnsupportedAlgorithm {
+    /// The service's `id_token_signing_alg` is not in `id_token_signing_alg_values_supported`.
+    #[error(
+        "service `{service}` expects ID tokens signed with {algorithm}, but the provider advertises {} in id_token_signing_alg_values_supported; set the service's id_token_signing_alg to the algorithm registered with One Login",
+        shown_list(advertised)
+    )]
+    IdToken {
+        /// The service's name.
+        service: String,
+        /// The algorithm it is set up for.
+        algorithm: IdTokenAlgorithm,
+        /// What the provider advertises (at most 16 values of 64 characters, control characters
+        /// replaced).
+        advertised: Vec<String>,
+    },
+    /// The service signs client assertions with an algorithm not in
+    /// `token_endpoint_auth_signing_alg_values_supported`.
+    #[error(
+        "service `{service}` signs its client assertions with {algorithm}, but the provider advertises {} in token_endpoint_auth_signing_alg_values_supported; set the service's token_auth.alg to one of them",
+        shown_list(advertised)
+    )]
+    ClientAssertion {
+        /// The service's name.
+        service: String,
+        /// The algorithm it signs with.
+        algorithm: ClientAssertionAlgorithm,
+        /// What the provider advertises (bounded as for `IdToken`).
+        advertised: Vec<String>,
+    },
+}
+
+impl UnsupportedAlgorithm {
+    /// A stable machine-readable code: `discovery.unsupported_id_token_alg` or
+    /// `discovery.unsupported_client_assertion_alg`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::IdToken { .. } => "discovery.unsupported_id_token_alg",
+            Self::ClientAssertion { .. } => "discovery.unsupported_client_assertion_alg",
+        }
     }
-    out
+}
+
+fn shown_list(values: &[String]) -> String {
+    if values.is_empty() {
+        "none".into()
+    } else {
+        values.join(", ")
+    }
 }

@@ -132,7 +132,7 @@ mod policy;
 mod provider;
 
 pub use cache::{DocumentStats, RefreshStatus};
-pub use error::{DiscoveryError, DocumentKind};
+pub use error::{DiscoveryError, DocumentKind, UnsupportedAlgorithm};
 pub use metadata::ProviderMetadata;
 pub use policy::{
     CachePolicy, DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_MAX_STALE, DEFAULT_MAX_TTL, DEFAULT_MIN_TTL,

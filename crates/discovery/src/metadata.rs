@@ -1,11 +1,12 @@
 //! The provider's discovery document (OpenID Connect Discovery 1.0), parsed and checked.
 
+use govuk_one_login_core::internal::{is_loopback, printable, redacted_url};
 use govuk_one_login_core::{
-    ClientAssertionAlgorithm, Environment, IdTokenAlgorithm, Url, is_loopback, redacted_url,
+    ClientAssertionAlgorithm, ClientAuth, Environment, IdTokenAlgorithm, ServiceConfig, Url,
 };
 use serde_json::{Map, Value};
 
-use crate::error::{DiscoveryError, DocumentKind, truncate};
+use crate::error::{DiscoveryError, DocumentKind, UnsupportedAlgorithm};
 
 /// The provider metadata from `<issuer>.well-known/openid-configuration`, checked: the issuer is
 /// the configured one byte for byte, and every endpoint is https (plain http only on loopback for
@@ -71,7 +72,7 @@ impl ProviderMetadata {
         if issuer_text != expected {
             return Err(DiscoveryError::IssuerMismatch {
                 expected: expected.to_owned(),
-                actual: truncate(issuer_text, 200),
+                actual: printable(issuer_text, 200),
             });
         }
         let issuer = environment.issuer().clone();
@@ -196,6 +197,38 @@ impl ProviderMetadata {
                 .iter()
                 .any(|a| a == alg.as_str())
     }
+
+    /// The algorithms `service` is set up for that this provider does not advertise: its ID
+    /// token algorithm, and for `private_key_jwt` its client assertion algorithm. Empty when the
+    /// provider supports the service. Call it for every service once the metadata is fetched
+    /// (after warm-up), and refuse to start on any problem: the service's first sign-in would
+    /// fail otherwise.
+    pub fn unsupported_algorithms(&self, service: &ServiceConfig) -> Vec<UnsupportedAlgorithm> {
+        let mut problems = Vec::new();
+        let id_alg = service.id_token_alg();
+        if !self.supports_id_token_alg(id_alg) {
+            problems.push(UnsupportedAlgorithm::IdToken {
+                service: service.name().to_string(),
+                algorithm: id_alg,
+                advertised: shown(&self.id_token_signing_alg_values_supported),
+            });
+        }
+        if let ClientAuth::PrivateKeyJwt { alg, .. } = service.client_auth()
+            && !self.supports_client_assertion_alg(*alg)
+        {
+            problems.push(UnsupportedAlgorithm::ClientAssertion {
+                service: service.name().to_string(),
+                algorithm: *alg,
+                advertised: shown(&self.token_endpoint_auth_signing_alg_values_supported),
+            });
+        }
+        problems
+    }
+}
+
+/// Provider-supplied values as an error shows them: at most 16, each bounded and printable.
+fn shown(values: &[String]) -> Vec<String> {
+    values.iter().take(16).map(|v| printable(v, 64)).collect()
 }
 
 struct Doc<'a> {
@@ -251,7 +284,7 @@ impl Doc<'_> {
         if !secure {
             return Err(DiscoveryError::InsecureEndpoint {
                 field,
-                url: truncate(text, 200),
+                url: printable(text, 200),
             });
         }
         Ok(Some(url))
@@ -305,35 +338,9 @@ fn type_name(value: &Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use govuk_one_login_core::internal::fixtures::discovery_document;
     use proptest::prelude::*;
     use serde_json::json;
-
-    pub(crate) fn one_login_document(issuer: &str) -> Value {
-        json!({
-            "issuer": issuer,
-            "authorization_endpoint": format!("{issuer}authorize"),
-            "token_endpoint": format!("{issuer}token"),
-            "userinfo_endpoint": format!("{issuer}userinfo"),
-            "jwks_uri": format!("{issuer}.well-known/jwks.json"),
-            "end_session_endpoint": format!("{issuer}logout"),
-            "registration_endpoint": format!("{issuer}connect/register"),
-            "trustmarks": format!("{issuer}trustmark"),
-            "subject_types_supported": ["public", "pairwise"],
-            "response_types_supported": ["code"],
-            "grant_types_supported": ["authorization_code"],
-            "token_endpoint_auth_methods_supported": ["private_key_jwt", "client_secret_post"],
-            "token_endpoint_auth_signing_alg_values_supported":
-                ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"],
-            "id_token_signing_alg_values_supported": ["ES256", "RS256"],
-            "scopes_supported": ["openid", "email", "phone", "offline_access"],
-            "claims_supported": ["sub", "email"],
-            "code_challenge_methods_supported": ["S256"],
-            "ui_locales_supported": ["en", "cy"],
-            "backchannel_logout_supported": true,
-            "request_parameter_supported": true,
-            "request_uri_parameter_supported": false,
-        })
-    }
 
     fn parse(doc: &Value, env: &Environment) -> Result<ProviderMetadata, DiscoveryError> {
         ProviderMetadata::parse(&serde_json::to_vec(doc).unwrap(), env)
@@ -346,7 +353,7 @@ mod tests {
     #[test]
     fn parses_one_logins_integration_document() {
         let env = Environment::integration();
-        let m = parse(&one_login_document(env.issuer().as_str()), &env).unwrap();
+        let m = parse(&discovery_document(env.issuer().as_str()), &env).unwrap();
         assert_eq!(
             m.issuer().as_str(),
             "https://oidc.integration.account.gov.uk/"
@@ -371,11 +378,106 @@ mod tests {
         assert_eq!(m.code_challenge_methods_supported(), ["S256"]);
     }
 
+    /// Checked services, one a spec, with the given ID token and client assertion algorithms.
+    fn services(specs: &[(&str, Option<&str>, Option<&str>)]) -> govuk_one_login_core::Services {
+        use govuk_one_login_core::internal::fixtures::service_spec;
+        use govuk_one_login_core::{RsaPrivateKey, ServiceSpec, ServicesFile};
+        let key = RsaPrivateKey::generate("k1").unwrap();
+        let services = specs
+            .iter()
+            .map(|(name, id_alg, assertion_alg)| {
+                let redirect = format!("https://{name}.example.gov.uk/callback");
+                let mut spec = ServiceSpec {
+                    id_token_signing_alg: id_alg.map(str::to_owned),
+                    ..service_spec(name, &format!("{name}-client"), &redirect, key.pem(), "k1")
+                };
+                if *assertion_alg == Some("client_secret_post") {
+                    spec.token_auth = govuk_one_login_core::TokenAuthSpec {
+                        method: Some("client_secret_post".into()),
+                        secret: Some("a-secret-of-enough-length-1234567890".into()),
+                        ..Default::default()
+                    };
+                } else {
+                    spec.token_auth.alg = assertion_alg.map(str::to_owned);
+                }
+                spec
+            })
+            .collect();
+        ServicesFile {
+            services,
+            ..ServicesFile::default()
+        }
+        .validate()
+        .unwrap()
+    }
+
+    #[test]
+    fn names_each_algorithm_a_service_uses_that_the_provider_does_not_advertise() {
+        let env = Environment::integration();
+        let mut doc = discovery_document(env.issuer().as_str());
+        doc["id_token_signing_alg_values_supported"] = json!(["ES256", "HS256\nforged"]);
+        doc["token_endpoint_auth_signing_alg_values_supported"] = json!(["RS256"]);
+        let m = parse(&doc, &env).unwrap();
+        let services = services(&[
+            ("fine", None, None),
+            ("rsa", Some("RS256"), Some("PS256")),
+            ("secret", Some("RS256"), Some("client_secret_post")),
+        ]);
+
+        assert_eq!(m.unsupported_algorithms(services.get("fine").unwrap()), []);
+        let rsa = m.unsupported_algorithms(services.get("rsa").unwrap());
+        assert_eq!(
+            rsa,
+            [
+                UnsupportedAlgorithm::IdToken {
+                    service: "rsa".into(),
+                    algorithm: IdTokenAlgorithm::RS256,
+                    advertised: vec!["ES256".into(), "HS256\u{fffd}forged".into()],
+                },
+                UnsupportedAlgorithm::ClientAssertion {
+                    service: "rsa".into(),
+                    algorithm: ClientAssertionAlgorithm::PS256,
+                    advertised: vec!["RS256".into()],
+                },
+            ]
+        );
+        let codes: Vec<_> = rsa.iter().map(UnsupportedAlgorithm::code).collect();
+        assert_eq!(
+            codes,
+            [
+                "discovery.unsupported_id_token_alg",
+                "discovery.unsupported_client_assertion_alg"
+            ]
+        );
+        let text = rsa[0].to_string();
+        assert!(
+            text.contains("service `rsa` expects ID tokens signed with RS256"),
+            "{text}"
+        );
+        assert!(text.contains("advertises ES256, HS256"), "{text}");
+        // A client_secret_post service signs no client assertion.
+        let secret = m.unsupported_algorithms(services.get("secret").unwrap());
+        assert_eq!(secret.len(), 1);
+        assert_eq!(secret[0].code(), "discovery.unsupported_id_token_alg");
+    }
+
+    #[test]
+    fn a_provider_advertising_no_client_assertion_algorithms_accepts_any() {
+        let env = Environment::integration();
+        let mut doc = discovery_document(env.issuer().as_str());
+        doc.as_object_mut()
+            .unwrap()
+            .remove("token_endpoint_auth_signing_alg_values_supported");
+        let m = parse(&doc, &env).unwrap();
+        let services = services(&[("pss", None, Some("PS256"))]);
+        assert_eq!(m.unsupported_algorithms(services.get("pss").unwrap()), []);
+    }
+
     #[test]
     fn refuses_an_issuer_that_differs_by_a_trailing_slash() {
         let env = Environment::integration();
         let err = parse(
-            &one_login_document("https://oidc.integration.account.gov.uk"),
+            &discovery_document("https://oidc.integration.account.gov.uk"),
             &env,
         )
         .unwrap_err();
@@ -393,7 +495,7 @@ mod tests {
     fn refuses_another_environments_issuer() {
         let env = Environment::production();
         let err = parse(
-            &one_login_document(Environment::integration().issuer().as_str()),
+            &discovery_document(Environment::integration().issuer().as_str()),
             &env,
         )
         .unwrap_err();
@@ -403,7 +505,7 @@ mod tests {
     #[test]
     fn refuses_a_plain_http_endpoint_for_a_public_environment() {
         let env = Environment::production();
-        let mut doc = one_login_document(env.issuer().as_str());
+        let mut doc = discovery_document(env.issuer().as_str());
         doc["token_endpoint"] = json!("http://oidc.account.gov.uk/token");
         let err = parse(&doc, &env).unwrap_err();
         assert_eq!(
@@ -418,7 +520,7 @@ mod tests {
     #[test]
     fn refuses_a_loopback_http_endpoint_for_a_public_environment() {
         let env = Environment::production();
-        let mut doc = one_login_document(env.issuer().as_str());
+        let mut doc = discovery_document(env.issuer().as_str());
         doc["jwks_uri"] = json!("http://127.0.0.1/jwks");
         assert_eq!(
             parse(&doc, &env).unwrap_err().code(),
@@ -429,12 +531,12 @@ mod tests {
     #[test]
     fn accepts_http_loopback_endpoints_for_a_loopback_custom_issuer_only() {
         let env = loopback();
-        let m = parse(&one_login_document("http://127.0.0.1:3000/"), &env).unwrap();
+        let m = parse(&discovery_document("http://127.0.0.1:3000/"), &env).unwrap();
         assert_eq!(
             m.userinfo_endpoint().as_str(),
             "http://127.0.0.1:3000/userinfo"
         );
-        let mut doc = one_login_document("http://127.0.0.1:3000/");
+        let mut doc = discovery_document("http://127.0.0.1:3000/");
         doc["userinfo_endpoint"] = json!("http://attacker.example/userinfo");
         assert_eq!(
             parse(&doc, &env).unwrap_err(),
@@ -448,7 +550,7 @@ mod tests {
     #[test]
     fn refuses_non_http_schemes() {
         let env = Environment::integration();
-        let mut doc = one_login_document(env.issuer().as_str());
+        let mut doc = discovery_document(env.issuer().as_str());
         doc["end_session_endpoint"] = json!("javascript:alert(1)");
         assert_eq!(
             parse(&doc, &env).unwrap_err().code(),
@@ -467,7 +569,7 @@ mod tests {
             "jwks_uri",
             "id_token_signing_alg_values_supported",
         ] {
-            let mut doc = one_login_document(env.issuer().as_str());
+            let mut doc = discovery_document(env.issuer().as_str());
             doc.as_object_mut().unwrap().remove(field);
             assert_eq!(
                 parse(&doc, &env).unwrap_err(),
@@ -482,7 +584,7 @@ mod tests {
     #[test]
     fn names_the_path_of_a_wrongly_typed_member() {
         let env = Environment::integration();
-        let mut doc = one_login_document(env.issuer().as_str());
+        let mut doc = discovery_document(env.issuer().as_str());
         doc["id_token_signing_alg_values_supported"] = json!(["ES256", 7]);
         let err = parse(&doc, &env).unwrap_err();
         let DiscoveryError::InvalidJson { path, reason, .. } = &err else {
@@ -491,21 +593,21 @@ mod tests {
         assert_eq!(path, "$.id_token_signing_alg_values_supported[1]");
         assert_eq!(reason, "expected a string, found a number");
 
-        let mut doc = one_login_document(env.issuer().as_str());
+        let mut doc = discovery_document(env.issuer().as_str());
         doc["jwks_uri"] = json!({"url": "x"});
         let DiscoveryError::InvalidJson { path, .. } = parse(&doc, &env).unwrap_err() else {
             panic!("expected invalid json");
         };
         assert_eq!(path, "$.jwks_uri");
 
-        let mut doc = one_login_document(env.issuer().as_str());
+        let mut doc = discovery_document(env.issuer().as_str());
         doc["backchannel_logout_supported"] = json!("yes");
         assert_eq!(
             parse(&doc, &env).unwrap_err().code(),
             "discovery.invalid_json"
         );
 
-        let mut doc = one_login_document(env.issuer().as_str());
+        let mut doc = discovery_document(env.issuer().as_str());
         doc["token_endpoint"] = json!("/token");
         let DiscoveryError::InvalidJson { path, reason, .. } = parse(&doc, &env).unwrap_err()
         else {
@@ -539,7 +641,7 @@ mod tests {
         fn any_issuer_other_than_the_configured_one_is_refused(issuer in "\\PC{0,80}") {
             let env = Environment::integration();
             prop_assume!(issuer != env.issuer().as_str());
-            let mut doc = one_login_document(env.issuer().as_str());
+            let mut doc = discovery_document(env.issuer().as_str());
             doc["issuer"] = json!(issuer);
             prop_assert_eq!(parse(&doc, &env).unwrap_err().code(), "discovery.issuer_mismatch");
         }

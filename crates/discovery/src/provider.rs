@@ -7,14 +7,14 @@ use std::pin::pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::Poll;
 
+use govuk_one_login_core::internal::{printable, redacted_url};
 use govuk_one_login_core::{
     DEFAULT_USER_AGENT, Environment, HttpRequest, HttpTransport, SharedClock, TransportError, Url,
-    redacted_url,
 };
 use govuk_one_login_verify::{DidDocument, KeySet, RejectedKey};
 
 use crate::cache::{DocumentCache, DocumentStats, Fetched, RefreshStatus};
-use crate::error::{DiscoveryError, DocumentKind, truncate};
+use crate::error::{DiscoveryError, DocumentKind};
 use crate::metadata::ProviderMetadata;
 use crate::policy::CachePolicy;
 
@@ -239,7 +239,7 @@ impl ProviderCache {
             Ok(keys)
         } else {
             Err(DiscoveryError::UnknownKid {
-                kid: truncate(kid, 128),
+                kid: printable(kid, 128),
             })
         }
     }
@@ -284,7 +284,7 @@ impl ProviderCache {
             Ok(doc)
         } else {
             Err(DiscoveryError::UnknownIdentityKid {
-                kid: truncate(kid, 128),
+                kid: printable(kid, 128),
             })
         }
     }
@@ -532,7 +532,7 @@ fn warn_rejected(issuer: &Url, document: DocumentKind, rejected: &[RejectedKey])
             kid = key
                 .kid
                 .as_deref()
-                .map(|k| truncate(k, 128))
+                .map(|k| printable(k, 128))
                 .as_deref()
                 .unwrap_or("<none>"),
             reason = key.reason,

@@ -7,7 +7,8 @@
 // Helpers outside `#[test]` functions are test code too: a panic there is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use govuk_one_login_core::{Environment, Url, is_loopback};
+use govuk_one_login_core::internal::is_loopback;
+use govuk_one_login_core::{Environment, Url};
 use govuk_one_login_discovery::ProviderMetadata;
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};

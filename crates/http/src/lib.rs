@@ -109,9 +109,9 @@ mod proxy;
 
 pub use proxy::{ProxyConfig, ProxyError};
 
+use govuk_one_login_core::internal::{random_bytes, redacted_url};
 use govuk_one_login_core::{
-    BoxFuture, DEFAULT_USER_AGENT, HttpRequest, HttpResponse, HttpTransport, Method,
-    TransportError, random_bytes, redacted_url,
+    BoxFuture, DEFAULT_USER_AGENT, HttpRequest, HttpResponse, HttpTransport, Method, TransportError,
 };
 
 /// The connect timeout used by [`HttpConfig::default`].

@@ -2,7 +2,8 @@
 
 use std::fmt;
 
-use govuk_one_login_core::{Url, redacted_url};
+use govuk_one_login_core::Url;
+use govuk_one_login_core::internal::redacted_url;
 
 use crate::{HttpClientError, error_chain};
 

@@ -11,11 +11,11 @@
 //! session store.
 //!
 //! ```no_run
-//! use govuk_one_login::{OneLogin, ServicesFile, SignInOptions};
+//! use govuk_one_login::{OneLogin, Services, SignInOptions};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! // At start-up: load and check every service, then build one relying party per service.
-//! let services = ServicesFile::load("services.toml")?;
+//! let services = Services::load("services.toml")?;
 //! let one_login = OneLogin::builder(services).build()?;
 //! let rp = one_login.relying_party("apply-for-a-licence").ok_or("no such service")?;
 //!
@@ -70,9 +70,15 @@ pub use seal::{
 pub use signed_in::{LogoutNotice, SignedIn};
 
 pub use govuk_one_login_core as core;
+/// Re-exported from core, so that an application names everything from this crate: the services
+/// file and its checked form, keys and secrets, the clocks, the transport and replay-store traits
+/// the builder takes, the configuration errors, and the random and digest helpers a session store
+/// needs.
 pub use govuk_one_login_core::{
-    ClaimName, Clock, CredentialLevel, Environment, IdentityLevel, SecretString, ServiceConfig,
-    Services, ServicesFile, SystemClock, TestClock, UiLocale, Url, VectorOfTrust,
+    ClaimName, Clock, ConfigError, ConfigProblem, CredentialLevel, Environment, HttpTransport,
+    IdentityLevel, KeyError, ProblemKind, ProviderSpec, RandomError, ReplayStore, RsaPrivateKey,
+    SecretString, ServiceConfig, ServiceSpec, Services, ServicesFile, SharedClock, SystemClock,
+    TestClock, TokenAuthSpec, UiLocale, Url, VectorOfTrust, random_token, secret_digest,
 };
 pub use govuk_one_login_discovery as discovery;
 pub use govuk_one_login_discovery::{CachePolicy, ProviderCache, ProviderRegistry};

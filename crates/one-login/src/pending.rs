@@ -99,11 +99,22 @@ pub struct SignInStart {
 
 impl fmt::Debug for SignInStart {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SignInStart")
-            .field("url", &govuk_one_login_core::redacted_url(&self.url))
-            .field("pending", &self.pending)
-            .finish()
+        debug_start(f, "SignInStart", &self.url, &self.pending)
     }
+}
+
+/// `Debug` for a redirect and what to keep until the browser comes back: the URL without its
+/// query (it may carry hints and tokens).
+fn debug_start(
+    f: &mut fmt::Formatter<'_>,
+    name: &str,
+    url: &Url,
+    pending: &dyn fmt::Debug,
+) -> fmt::Result {
+    f.debug_struct(name)
+        .field("url", &govuk_one_login_core::internal::redacted_url(url))
+        .field("pending", pending)
+        .finish()
 }
 
 /// A sign-in in flight: state, nonce, PKCE verifier and what was asked for. It holds secrets:
@@ -179,10 +190,7 @@ pub struct SignOutStart {
 
 impl fmt::Debug for SignOutStart {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SignOutStart")
-            .field("url", &govuk_one_login_core::redacted_url(&self.url))
-            .field("pending", &self.pending)
-            .finish()
+        debug_start(f, "SignOutStart", &self.url, &self.pending)
     }
 }
 

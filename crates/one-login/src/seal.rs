@@ -130,7 +130,8 @@ impl SealingKey {
     /// [`SealError::Crypto`] when the random number generator fails.
     pub fn generate() -> Result<(Self, govuk_one_login_core::SecretString), SealError> {
         let bytes = zeroize::Zeroizing::new(
-            govuk_one_login_core::random_bytes(SEALING_KEY_LEN).map_err(|_| SealError::Crypto)?,
+            govuk_one_login_core::internal::random_bytes(SEALING_KEY_LEN)
+                .map_err(|_| SealError::Crypto)?,
         );
         let key = Self::from_bytes(&bytes)?;
         Ok((

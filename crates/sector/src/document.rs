@@ -5,7 +5,8 @@
 
 use std::fmt;
 
-use govuk_one_login_core::{ServiceConfig, ServiceName, Url, is_loopback};
+use govuk_one_login_core::internal::is_loopback;
+use govuk_one_login_core::{ServiceConfig, ServiceName, Url};
 use serde_json::Value;
 
 /// The largest document body accepted, in bytes. A list of redirect URIs is far smaller.

@@ -22,7 +22,7 @@
 //! checked by `govuk-one-login-core` when the file is validated.
 //!
 //! Depend on it for tooling that checks a registration, or for a mock provider. A relying party
-//! gets it through the `govuk-one-login` facade's `sector` feature.
+//! gets it through the `govuk-one-login` facade, as `govuk_one_login::sector` (always included).
 //!
 //! ```
 //! use govuk_one_login_core::ServicesFile;
@@ -86,5 +86,7 @@ pub use subject::{SUBJECT_PREFIX, WALLET_SUBJECT_PREFIX, pairwise_subject, walle
 
 /// Re-exported so that users name the same `Url` type.
 pub use govuk_one_login_core::Url;
-/// Re-exported from core: the sector host of a URL and of a service's URIs.
-pub use govuk_one_login_core::{sector_host, service_sector_host};
+/// Re-exported from core (whose services-file check needs them, and which keeps them out of its
+/// own API): the sector host of a URL and of a service's URIs.
+#[doc(inline)]
+pub use govuk_one_login_core::internal::{sector_host, service_sector_host};

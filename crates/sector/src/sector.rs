@@ -5,7 +5,8 @@ use std::fmt;
 use govuk_one_login_core::internal::{
     SectorUriProblem, non_canonical_host, redact_userinfo, sector_uri_problem,
 };
-use govuk_one_login_core::{ServiceConfig, Url, sector_host, service_sector_host};
+use govuk_one_login_core::internal::{sector_host, service_sector_host};
+use govuk_one_login_core::{ServiceConfig, Url};
 
 use crate::subject::{pairwise_subject, wallet_subject_id};
 

@@ -13,6 +13,7 @@ use crate::keys::{KeyAlgorithm, KeySet};
 
 /// What a client assertion must say.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ClientAssertionExpectations<'a> {
     /// The client id: both `iss` and `sub`.
     pub client_id: &'a str,

@@ -14,6 +14,7 @@ use crate::keys::KeyAlgorithm;
 
 /// What a core identity JWT must say. `Debug` redacts the subject.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct IdentityExpectations<'a> {
     /// The identity issuer (`https://identity.integration.account.gov.uk/`, ...), byte for byte.
     pub issuer: &'a str,
@@ -175,24 +176,14 @@ impl fmt::Debug for BirthDate {
 ///
 /// `Debug` redacts the subject, names and birth dates.
 #[derive(Clone, serde::Serialize)]
-pub struct VerifiedCoreIdentity {
-    sub: String,
-    vot: IdentityLevel,
-    vtm: Option<String>,
-    iat: i64,
-    exp: i64,
-    nbf: Option<i64>,
-    credential_types: Vec<String>,
-    names: Vec<Name>,
-    birth_dates: Vec<BirthDate>,
-    extra: Map<String, Value>,
-}
+#[serde(transparent)]
+pub struct VerifiedCoreIdentity(Checked);
 
-/// The serialised form of a [`VerifiedCoreIdentity`], read back only from a value this library
+/// What a verified core identity JWT said: serialised transparently by [`VerifiedCoreIdentity`],
+/// and deserialised only by `VerifiedCoreIdentity::from_sealed_json_unchecked` (the facade's feature), from a value this library
 /// sealed (authenticated encryption under the application's key) after verifying it.
-#[cfg(feature = "facade-sealing")]
-#[derive(serde::Deserialize)]
-struct SealedIdentity {
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+struct Checked {
     sub: String,
     vot: IdentityLevel,
     vtm: Option<String>,
@@ -215,19 +206,7 @@ impl VerifiedCoreIdentity {
     #[doc(hidden)]
     #[cfg(feature = "facade-sealing")]
     pub fn from_sealed_json_unchecked(value: Value) -> Result<Self, serde_json::Error> {
-        let s: SealedIdentity = serde_json::from_value(value)?;
-        Ok(Self {
-            sub: s.sub,
-            vot: s.vot,
-            vtm: s.vtm,
-            iat: s.iat,
-            exp: s.exp,
-            nbf: s.nbf,
-            credential_types: s.credential_types,
-            names: s.names,
-            birth_dates: s.birth_dates,
-            extra: s.extra,
-        })
+        serde_json::from_value(value).map(Self)
     }
 }
 
@@ -235,15 +214,15 @@ impl fmt::Debug for VerifiedCoreIdentity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("VerifiedCoreIdentity")
             .field("sub", &"[redacted]")
-            .field("vot", &self.vot)
-            .field("vtm", &self.vtm)
-            .field("iat", &self.iat)
-            .field("exp", &self.exp)
-            .field("credential_types", &self.credential_types)
-            .field("names", &format_args!("[redacted; {}]", self.names.len()))
+            .field("vot", &self.0.vot)
+            .field("vtm", &self.0.vtm)
+            .field("iat", &self.0.iat)
+            .field("exp", &self.0.exp)
+            .field("credential_types", &self.0.credential_types)
+            .field("names", &format_args!("[redacted; {}]", self.0.names.len()))
             .field(
                 "birth_dates",
-                &format_args!("[redacted; {}]", self.birth_dates.len()),
+                &format_args!("[redacted; {}]", self.0.birth_dates.len()),
             )
             .finish_non_exhaustive()
     }
@@ -252,57 +231,57 @@ impl fmt::Debug for VerifiedCoreIdentity {
 impl VerifiedCoreIdentity {
     /// The subject (equal to the ID token's).
     pub fn sub(&self) -> &str {
-        &self.sub
+        &self.0.sub
     }
 
     /// The identity level achieved (equal to the one requested).
     pub fn vot(&self) -> IdentityLevel {
-        self.vot
+        self.0.vot
     }
 
     /// The trust mark, if sent.
     pub fn vtm(&self) -> Option<&str> {
-        self.vtm.as_deref()
+        self.0.vtm.as_deref()
     }
 
     /// When the JWT was issued.
     pub fn iat(&self) -> i64 {
-        self.iat
+        self.0.iat
     }
 
     /// When the JWT expires.
     pub fn exp(&self) -> i64 {
-        self.exp
+        self.0.exp
     }
 
     /// Not valid before, if sent.
     pub fn nbf(&self) -> Option<i64> {
-        self.nbf
+        self.0.nbf
     }
 
     /// The credential's `type` list, as sent (not validated: the docs and simulator differ).
     pub fn credential_types(&self) -> &[String] {
-        &self.credential_types
+        &self.0.credential_types
     }
 
     /// The names, current first as the credential orders them. Never empty.
     pub fn names(&self) -> &[Name] {
-        &self.names
+        &self.0.names
     }
 
     /// The first current name (no `validUntil`), if any.
     pub fn current_name(&self) -> Option<&Name> {
-        self.names.iter().find(|n| n.is_current())
+        self.0.names.iter().find(|n| n.is_current())
     }
 
     /// The birth dates, most trusted first. Never empty.
     pub fn birth_dates(&self) -> &[BirthDate] {
-        &self.birth_dates
+        &self.0.birth_dates
     }
 
     /// Claims not exposed by a getter (such as `jti`).
     pub fn extra_claims(&self) -> &Map<String, Value> {
-        &self.extra
+        &self.0.extra
     }
 }
 
@@ -396,7 +375,7 @@ pub fn verify_core_identity(
         }
     };
     let credential = parse_credential(vc)?;
-    Ok(VerifiedCoreIdentity {
+    Ok(VerifiedCoreIdentity(Checked {
         sub: sub.to_owned(),
         vot,
         vtm: vtm.map(str::to_owned),
@@ -407,7 +386,7 @@ pub fn verify_core_identity(
         names: credential.names,
         birth_dates: credential.birth_dates,
         extra: claims::extra(&c, TYPED),
-    })
+    }))
 }
 
 struct Credential {

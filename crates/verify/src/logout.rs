@@ -20,6 +20,7 @@ pub const LOGOUT_REPLAY_WINDOW_SECS: i64 = 180;
 
 /// What a logout token must say.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct LogoutExpectations<'a> {
     /// The provider's issuer, compared byte for byte.
     pub issuer: &'a str,

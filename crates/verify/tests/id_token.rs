@@ -298,6 +298,37 @@ fn rejects_id_token_carrying_jku_jwk_x5u_or_x5c() {
 }
 
 #[test]
+fn echoes_a_refused_header_alg_or_typ_without_its_newline() {
+    // The header is the attacker's: an `alg` or `typ` with a newline must not forge a log line.
+    let forged = "ES512\nlevel=info msg=signed-in";
+    let token = sign_raw(
+        &json!({"alg": forged, "kid": EC_KID}).to_string(),
+        &Value::Object(id_claims()).to_string(),
+        &ec_a(),
+        Algorithm::ES256,
+    );
+    let err = verify(&token).unwrap_err();
+    assert_eq!(
+        err,
+        VerifyError::Header(HeaderError::AlgorithmNotAllowed {
+            expected: "ES256",
+            actual: "ES512\u{fffd}level=info msg=signed-in".into()
+        })
+    );
+    assert!(!err.to_string().contains('\n'), "{err}");
+
+    let token = sign(
+        &json!({"alg": "ES256", "kid": EC_KID, "typ": "JWT\r\nx"}),
+        &Value::Object(id_claims()),
+        &ec_a(),
+        Algorithm::ES256,
+    );
+    assert!(
+        matches!(verify(&token).unwrap_err(), VerifyError::Header(HeaderError::UnexpectedType { actual, .. }) if actual == "JWT\u{fffd}\u{fffd}x")
+    );
+}
+
+#[test]
 fn rejects_nested_jwt_with_cty() {
     let inner = id_token();
     for cty in ["JWT", "jwt", "application/json"] {

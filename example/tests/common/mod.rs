@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use example_rp::{App, Demo, base_url, serve};
-use govuk_one_login_core::Url;
+use govuk_one_login::Url;
 use reqwest::cookie::Jar;
 use tokio::net::TcpListener;
 
@@ -38,7 +38,7 @@ impl TestApp {
     }
 
     /// The demo service's checked configuration.
-    pub(crate) fn service(&self) -> &govuk_one_login_core::ServiceConfig {
+    pub(crate) fn service(&self) -> &govuk_one_login::ServiceConfig {
         self.demo.services().get(example_rp::DEMO_SERVICE).unwrap()
     }
 }

@@ -7,7 +7,8 @@ use super::problems::ConfigError;
 use super::spec::ServicesFile;
 
 impl ServicesFile {
-    /// Reads a services file; relative key paths resolve against its folder.
+    /// Reads a services file as written, unchecked; relative key paths resolve against its
+    /// folder. [`Services::load`] reads and checks in one step.
     ///
     /// # Errors
     /// [`ConfigError::Read`] or [`ConfigError::Parse`]. Call [`ServicesFile::validate`] next.
@@ -49,12 +50,15 @@ impl ServicesFile {
             reason: e.to_string(),
         })
     }
+}
 
-    /// Reads and validates a services file in one step.
+impl Services {
+    /// Reads a services file and checks every service in it: the checked services, ready for
+    /// the relying party. ([`ServicesFile::read`] gives the file as written, unchecked.)
     ///
     /// # Errors
     /// Any [`ConfigError`]; [`ConfigError::Invalid`] lists every problem at once.
-    pub fn load(path: impl AsRef<Path>) -> Result<Services, ConfigError> {
-        Self::read(path)?.validate()
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
+        ServicesFile::read(path)?.validate()
     }
 }

@@ -176,7 +176,10 @@ impl fmt::Display for ConfigProblem {
 }
 
 /// Why a configuration could not be loaded.
-#[derive(Debug, thiserror::Error)]
+///
+/// `Debug` prints the same readable text as `Display` (every problem, one a line), so that
+/// `fn main() -> Result<(), Box<dyn Error>>` ending on `?` shows the list, not the struct.
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
     /// The services file could not be read.
@@ -216,6 +219,12 @@ impl ConfigError {
             Self::Invalid(p) => p,
             _ => &[],
         }
+    }
+}
+
+impl fmt::Debug for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 

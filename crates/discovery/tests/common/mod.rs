@@ -70,19 +70,8 @@ pub fn did_document(fragments: &[(&str, usize)]) -> Value {
     })
 }
 
-pub fn discovery_document(issuer: &str) -> Value {
-    json!({
-        "issuer": issuer,
-        "authorization_endpoint": format!("{issuer}authorize"),
-        "token_endpoint": format!("{issuer}token"),
-        "userinfo_endpoint": format!("{issuer}userinfo"),
-        "jwks_uri": format!("{issuer}.well-known/jwks.json"),
-        "end_session_endpoint": format!("{issuer}logout"),
-        "id_token_signing_alg_values_supported": ["ES256", "RS256"],
-        "token_endpoint_auth_signing_alg_values_supported": ["RS256", "PS256"],
-        "backchannel_logout_supported": true
-    })
-}
+/// One Login's discovery document for `issuer` (the workspace's one copy, in core).
+pub use govuk_one_login_core::internal::fixtures::discovery_document;
 
 #[derive(Clone, Debug)]
 pub struct Route {

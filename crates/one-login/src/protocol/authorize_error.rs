@@ -45,7 +45,7 @@ impl AuthorizeErrorCode {
             "unmet_authentication_requirements" => Self::UnmetAuthenticationRequirements,
             "request_uri_not_supported" => Self::RequestUriNotSupported,
             "server_error" => Self::ServerError,
-            other => Self::Other(crate::text::printable(other, 64)),
+            other => Self::Other(govuk_one_login_core::internal::printable(other, 64)),
         }
     }
 

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use super::AuthorizeErrorCode;
-use crate::text::printable;
+use govuk_one_login_core::internal::printable;
 
 /// The most bytes of callback query accepted (codes and states are short; this bounds hostile
 /// input).

@@ -4,7 +4,7 @@ use std::fmt;
 
 use govuk_one_login_core::Url;
 
-use crate::text::printable;
+use govuk_one_login_core::internal::printable;
 
 /// One Login's firewall limit on the `/logout` query string.
 pub const MAX_LOGOUT_QUERY: usize = 2048;

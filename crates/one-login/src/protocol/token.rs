@@ -6,7 +6,7 @@ use govuk_one_login_core::SecretString;
 use govuk_one_login_verify::strict_json::{JsonProblem, parse_object};
 use serde_json::{Map, Value};
 
-use crate::text::printable;
+use govuk_one_login_core::internal::printable;
 
 /// The `client_assertion_type` of `private_key_jwt`.
 pub const JWT_BEARER_ASSERTION: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";

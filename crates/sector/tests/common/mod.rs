@@ -3,8 +3,9 @@
 // Each test file uses a different subset of these helpers.
 #![allow(dead_code)]
 
+use govuk_one_login_core::internal::fixtures::service_spec;
 use govuk_one_login_core::{
-    ConfigProblem, ProblemKind, SecretString, ServiceSpec, Services, ServicesFile, TokenAuthSpec,
+    ConfigProblem, ProblemKind, SecretString, ServiceSpec, Services, ServicesFile,
 };
 
 /// A 2048-bit RSA key made for these tests with
@@ -14,15 +15,14 @@ pub(crate) const TEST_KEY_PEM: &str = include_str!("../../testdata/rsa_test_key.
 /// A private_key_jwt service with the test key.
 pub(crate) fn service(name: &str, redirect_uris: &[&str]) -> ServiceSpec {
     ServiceSpec {
-        name: name.into(),
-        client_id: format!("client-{name}"),
         redirect_uris: redirect_uris.iter().map(|u| (*u).to_owned()).collect(),
-        token_auth: TokenAuthSpec {
-            key_pem: Some(SecretString::new(TEST_KEY_PEM)),
-            key_id: Some("k".into()),
-            ..TokenAuthSpec::default()
-        },
-        ..ServiceSpec::default()
+        ..service_spec(
+            name,
+            &format!("client-{name}"),
+            "",
+            &SecretString::new(TEST_KEY_PEM),
+            "k",
+        )
     }
 }
 

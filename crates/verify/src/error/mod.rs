@@ -116,7 +116,6 @@ impl VerifyError {
     }
 }
 
-/// Truncates untrusted text echoed in an error to `max` characters.
-pub(crate) fn echo(value: &str, max: usize) -> String {
-    value.chars().take(max).collect()
-}
+/// Untrusted text echoed in an error: core's one helper (bounded, control characters, line
+/// separators and bidirectional controls replaced), under the name the token modules import.
+pub(crate) use govuk_one_login_core::internal::printable as echo;
