@@ -30,6 +30,9 @@ pub enum ExampleError {
     /// The relying parties could not be built.
     #[error("the relying parties could not be built: {0}")]
     Setup(#[from] SetupError),
+    /// A service uses an algorithm the provider does not advertise.
+    #[error("{0}")]
+    Unsupported(govuk_one_login::discovery::UnsupportedAlgorithm),
     /// Two services, or a service and one of the app's own pages, claim one path for different
     /// purposes (e.g. a redirect URI at `/me`).
     #[error(
@@ -60,6 +63,7 @@ impl ExampleError {
             Self::Key(_) => "example.key",
             Self::Config(e) => e.code(),
             Self::Setup(e) => e.code(),
+            Self::Unsupported(e) => e.code(),
             Self::PathConflict { .. } => "example.path_conflict",
             Self::Serve(_) => "example.serve",
         }

@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use govuk_one_login_discovery::{RefreshOutcome, WarmUpReport};
+use govuk_one_login_discovery::{
+    DiscoveryError, RefreshOutcome, UnsupportedAlgorithm, WarmUpReport,
+};
 
 use super::OneLogin;
 
@@ -25,6 +27,22 @@ impl OneLogin {
             );
         }
         report
+    }
+
+    /// The services whose ID-token or client-assertion algorithm the provider's metadata does
+    /// not advertise: One Login would refuse their sign-ins. Call it after
+    /// [`OneLogin::warm_up`] and refuse to start when it is not empty.
+    ///
+    /// # Errors
+    /// [`DiscoveryError`] when the metadata cannot be had.
+    pub async fn unsupported_algorithms(
+        &self,
+    ) -> Result<Vec<UnsupportedAlgorithm>, DiscoveryError> {
+        let metadata = self.provider.metadata().await?;
+        Ok(self
+            .iter()
+            .flat_map(|rp| metadata.unsupported_algorithms(rp.config()))
+            .collect())
     }
 
     /// Refreshes, once, every provider document close to expiry (one request per document
