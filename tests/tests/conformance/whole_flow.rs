@@ -392,7 +392,13 @@ async fn warm_up_fetches_the_documents_before_the_first_sign_in() {
     assert!(report.is_ready() && report.is_complete(), "{report:?}");
     assert_eq!(h.calls_to("/.well-known/jwks.json"), 1);
     // Every service's algorithms are ones the provider advertises.
-    assert!(h.one_login.unsupported_algorithms().await.unwrap().is_empty());
+    assert!(
+        h.one_login
+            .unsupported_algorithms()
+            .await
+            .unwrap()
+            .is_empty()
+    );
     h.sign_in("auth", SignInOptions::default()).await.unwrap();
     assert_eq!(h.calls_to("/.well-known/openid-configuration"), 1);
     assert_eq!(h.calls_to("/.well-known/jwks.json"), 1);
