@@ -23,7 +23,7 @@ impl OneLogin {
     /// [`SignInError::NoPendingSignIn`] when `pendings` is empty,
     /// [`SignInError::MissingState`] or [`SignInError::StateMismatch`] when the callback names
     /// none of them (nothing is taken out then), and anything
-    /// [`RelyingParty::finish_sign_in`] refuses.
+    /// [`RelyingParty::finish_sign_in`](crate::RelyingParty::finish_sign_in) refuses.
     pub async fn finish_sign_in(
         &self,
         callback_query: &str,
@@ -64,7 +64,7 @@ impl OneLogin {
     }
 
     /// Starts signing a person out of the service they are signed in to: see
-    /// [`RelyingParty::start_sign_out`].
+    /// [`RelyingParty::start_sign_out`](crate::RelyingParty::start_sign_out).
     ///
     /// # Errors
     /// [`SignOutError`]; [`SignOutError::WrongService`] for a service not in this configuration.
@@ -83,7 +83,7 @@ impl OneLogin {
     }
 
     /// Checks a return from One Login's logout against the browser's pending sign-out: see
-    /// [`RelyingParty::finish_sign_out`].
+    /// [`RelyingParty::finish_sign_out`](crate::RelyingParty::finish_sign_out).
     ///
     /// # Errors
     /// [`SignOutError`].
@@ -123,7 +123,7 @@ impl OneLogin {
     ///
     /// # Errors
     /// [`BackChannelError::UnknownAudience`] when the token names none of `services`, and
-    /// anything [`RelyingParty::back_channel_logout`] refuses.
+    /// anything [`RelyingParty::back_channel_logout`](crate::RelyingParty::back_channel_logout) refuses.
     pub async fn back_channel_logout_among(
         &self,
         services: &[&str],
@@ -162,7 +162,7 @@ impl OneLogin {
     }
 
     /// The answer when the application could not end a notice's sessions: see
-    /// [`RelyingParty::back_channel_failed`].
+    /// [`RelyingParty::back_channel_failed`](crate::RelyingParty::back_channel_failed).
     pub async fn back_channel_failed(&self, notice: &LogoutNotice) -> BackChannelResponse {
         match self.relying_party(notice.service().as_str()) {
             Some(rp) => rp.back_channel_failed(notice).await,
