@@ -3,13 +3,12 @@
 
 use std::time::Duration;
 
-use govuk_one_login_core::{ClientAssertionAlgorithm, DEFAULT_LEEWAY};
-use serde_json::Value;
-
 use crate::claims;
 use crate::error::{ClaimError, VerifyError, echo};
+use crate::json::Json;
 use crate::jws::{self, TypRule};
 use crate::keys::{KeyAlgorithm, KeySet};
+use govuk_one_login_core::{ClientAssertionAlgorithm, DEFAULT_LEEWAY};
 
 /// What a client assertion must say.
 #[derive(Debug, Clone)]
@@ -96,7 +95,8 @@ pub fn verify_client_assertion(
     let algorithm = KeyAlgorithm::from(expect.algorithm);
     let compact = jws::parse(token, expect.max_token_bytes, algorithm, TypRule::Jwt)?;
     let key = jws::select_key(client_keys, compact.kid.as_deref())?;
-    let c = compact.verify(key)?;
+    let payload = compact.verify(key)?;
+    let c = payload.claims()?;
 
     claims::check_issuer(&c, expect.client_id)?;
     let sub = claims::req_str(&c, "sub")?;
@@ -106,8 +106,8 @@ pub fn verify_client_assertion(
     const EXPECTED: &str = "a string or an array of strings";
     let audiences: Vec<&str> = match c.get("aud") {
         None => return Err(VerifyError::Claims(ClaimError::Missing { claim: "aud" })),
-        Some(Value::String(s)) => vec![s.as_str()],
-        Some(Value::Array(items)) => items
+        Some(Json::String(s)) => vec![s.as_ref()],
+        Some(Json::Array(items)) => items
             .iter()
             .map(|i| {
                 i.as_str().ok_or(VerifyError::Claims(ClaimError::WrongType {

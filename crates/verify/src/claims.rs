@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use crate::error::{ClaimError, echo};
+use crate::json::{Json, NameList, Object};
 
 /// The latest time accepted in a time claim: 9999-12-31T23:59:59Z.
 pub(crate) const MAX_TIME: i64 = 253_402_300_799;
@@ -16,12 +17,12 @@ pub(crate) fn leeway_secs(leeway: Duration) -> i64 {
 
 /// An optional string claim: absent is `None`; any other type (including `null`) is an error.
 pub(crate) fn opt_str<'a>(
-    claims: &'a Map<String, Value>,
+    claims: &'a Object<'_>,
     claim: &'static str,
 ) -> Result<Option<&'a str>, ClaimError> {
     match claims.get(claim) {
         None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
+        Some(Json::String(s)) => Ok(Some(s)),
         Some(_) => Err(ClaimError::WrongType {
             claim,
             expected: "a string",
@@ -31,7 +32,7 @@ pub(crate) fn opt_str<'a>(
 
 /// A required, non-empty string claim.
 pub(crate) fn req_str<'a>(
-    claims: &'a Map<String, Value>,
+    claims: &'a Object<'_>,
     claim: &'static str,
 ) -> Result<&'a str, ClaimError> {
     match opt_str(claims, claim)? {
@@ -47,12 +48,12 @@ pub(crate) fn req_str<'a>(
 /// An optional time claim. Present means an integer in 0..=year 9999: a string, a float, a
 /// negative number, a huge number or `null` is [`ClaimError::MalformedTime`], never "absent".
 pub(crate) fn opt_time(
-    claims: &Map<String, Value>,
+    claims: &Object<'_>,
     claim: &'static str,
 ) -> Result<Option<i64>, ClaimError> {
     match claims.get(claim) {
         None => Ok(None),
-        Some(Value::Number(n)) => match n.as_i64() {
+        Some(Json::Number(n)) => match n.as_i64() {
             Some(t) if (0..=MAX_TIME).contains(&t) => Ok(Some(t)),
             _ => Err(ClaimError::MalformedTime { claim }),
         },
@@ -61,15 +62,12 @@ pub(crate) fn opt_time(
 }
 
 /// A required time claim.
-pub(crate) fn req_time(
-    claims: &Map<String, Value>,
-    claim: &'static str,
-) -> Result<i64, ClaimError> {
+pub(crate) fn req_time(claims: &Object<'_>, claim: &'static str) -> Result<i64, ClaimError> {
     opt_time(claims, claim)?.ok_or(ClaimError::Missing { claim })
 }
 
 /// `iss` must be present, a string, and byte-for-byte the expected issuer.
-pub(crate) fn check_issuer(claims: &Map<String, Value>, expected: &str) -> Result<(), ClaimError> {
+pub(crate) fn check_issuer(claims: &Object<'_>, expected: &str) -> Result<(), ClaimError> {
     let iss = req_str(claims, "iss")?;
     if iss != expected {
         return Err(ClaimError::IssuerMismatch {
@@ -83,40 +81,27 @@ pub(crate) fn check_issuer(claims: &Map<String, Value>, expected: &str) -> Resul
 /// The audience rule: `aud` is the client id as a string, or an array holding exactly one
 /// element, the client id. Extra audiences are refused (this library never accepts a token meant
 /// for several parties). `azp`, when present, must be the client id.
-pub(crate) fn check_audience(
-    claims: &Map<String, Value>,
-    client_id: &str,
-) -> Result<(), ClaimError> {
+pub(crate) fn check_audience(claims: &Object<'_>, client_id: &str) -> Result<(), ClaimError> {
     const EXPECTED: &str = "a string or an array of strings";
-    let actual: Vec<&str> = match claims.get("aud") {
-        None => return Err(ClaimError::Missing { claim: "aud" }),
-        Some(Value::String(s)) => vec![s.as_str()],
-        Some(Value::Array(items)) => {
-            let mut out = Vec::with_capacity(items.len());
-            for item in items {
-                match item {
-                    Value::String(s) => out.push(s.as_str()),
-                    _ => {
-                        return Err(ClaimError::WrongType {
-                            claim: "aud",
-                            expected: EXPECTED,
-                        });
-                    }
-                }
-            }
-            out
-        }
-        Some(_) => {
-            return Err(ClaimError::WrongType {
-                claim: "aud",
-                expected: EXPECTED,
-            });
-        }
+    let wrong_type = ClaimError::WrongType {
+        claim: "aud",
+        expected: EXPECTED,
     };
-    if actual.as_slice() != [client_id] {
+    let matches = match claims.get("aud") {
+        None => return Err(ClaimError::Missing { claim: "aud" }),
+        Some(Json::String(s)) => s == client_id,
+        Some(Json::Array(items)) => {
+            if items.iter().any(|item| item.as_str().is_none()) {
+                return Err(wrong_type);
+            }
+            matches!(items.as_slice(), [only] if only.as_str() == Some(client_id))
+        }
+        Some(_) => return Err(wrong_type),
+    };
+    if !matches {
         return Err(ClaimError::AudienceMismatch {
             expected: client_id.to_owned(),
-            actual: actual.iter().take(8).map(|a| echo(a, 256)).collect(),
+            actual: audiences(claims).take(8).map(|a| echo(a, 256)).collect(),
         });
     }
     if let Some(azp) = opt_str(claims, "azp")?
@@ -128,6 +113,17 @@ pub(crate) fn check_audience(
         });
     }
     Ok(())
+}
+
+/// The strings of `aud` (a string, or the strings of an array), for error messages and the
+/// client-assertion rule.
+pub(crate) fn audiences<'c>(claims: &'c Object<'_>) -> impl Iterator<Item = &'c str> {
+    let items: &[Json<'_>] = match claims.get("aud") {
+        Some(one @ Json::String(_)) => std::slice::from_ref(one),
+        Some(Json::Array(items)) => items,
+        _ => &[],
+    };
+    items.iter().filter_map(Json::as_str)
 }
 
 /// The time claims every token kind carries, checked against `now` with `leeway`.
@@ -142,7 +138,7 @@ pub(crate) struct Times {
 /// the token is accepted while `now < exp + leeway`, when `iat <= now + leeway` and
 /// `nbf <= now + leeway`.
 pub(crate) fn check_times(
-    claims: &Map<String, Value>,
+    claims: &Object<'_>,
     now: i64,
     leeway: Duration,
 ) -> Result<Times, ClaimError> {
@@ -164,11 +160,13 @@ pub(crate) fn check_times(
     Ok(Times { exp, iat, nbf })
 }
 
-/// The claims not consumed into typed fields.
-pub(crate) fn extra(claims: &Map<String, Value>, typed: &[&str]) -> Map<String, Value> {
+/// The claims not consumed into typed fields, as owned JSON.
+pub(crate) fn extra<const N: usize>(
+    claims: &Object<'_>,
+    typed: &NameList<N>,
+) -> Map<String, Value> {
     claims
-        .iter()
-        .filter(|(k, _)| !typed.contains(&k.as_str()))
-        .map(|(k, v)| (k.clone(), v.clone()))
+        .iter_except(typed)
+        .map(|(k, v)| (k.to_owned(), v.to_value()))
         .collect()
 }

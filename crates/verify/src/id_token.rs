@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::claims::{self, leeway_secs};
 use crate::error::{ClaimError, VerifyError, echo};
+use crate::json::NameList;
 use crate::jws::{self, TypRule};
 use crate::keys::{KeyAlgorithm, KeySet};
 
@@ -172,7 +173,7 @@ impl VerifiedIdToken {
     }
 }
 
-const TYPED: &[&str] = &[
+const TYPED: NameList<13> = NameList::new([
     "iss",
     "aud",
     "azp",
@@ -186,7 +187,7 @@ const TYPED: &[&str] = &[
     "auth_time",
     "nonce",
     "at_hash",
-];
+]);
 
 /// Verifies an ID token: size and shape, header (`alg` pinned to `expect.algorithm`, no `crit`,
 /// no embedded keys, no `cty`, `typ` absent or `JWT`), key selection by `kid`, the signature, then
@@ -210,7 +211,8 @@ pub fn verify_id_token(
     let algorithm = KeyAlgorithm::from(expect.algorithm);
     let compact = jws::parse(token, expect.max_token_bytes, algorithm, TypRule::Jwt)?;
     let key = jws::select_key(keys, compact.kid.as_deref())?;
-    let c = compact.verify(key)?;
+    let payload = compact.verify(key)?;
+    let c = payload.claims()?;
 
     claims::check_issuer(&c, expect.issuer)?;
     claims::check_audience(&c, expect.client_id)?;
@@ -266,7 +268,7 @@ pub fn verify_id_token(
 
     Ok(VerifiedIdToken {
         raw: token.to_owned(),
-        kid: compact.kid.clone(),
+        kid: compact.kid,
         issuer: expect.issuer.to_owned(),
         sub: sub.to_owned(),
         sid,
@@ -275,7 +277,7 @@ pub fn verify_id_token(
         auth_time,
         iat: times.iat,
         exp: times.exp,
-        extra: claims::extra(&c, TYPED),
+        extra: claims::extra(&c, &TYPED),
     })
 }
 

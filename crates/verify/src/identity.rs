@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use crate::claims;
 use crate::did::DidDocument;
 use crate::error::{ClaimError, KeySelectionError, VerifyError, echo};
+use crate::json::{Json, NameList};
 use crate::jws::{self, TypRule};
 use crate::keys::KeyAlgorithm;
 
@@ -285,9 +286,9 @@ impl VerifiedCoreIdentity {
     }
 }
 
-const TYPED: &[&str] = &[
+const TYPED: NameList<10> = NameList::new([
     "iss", "aud", "azp", "exp", "iat", "nbf", "sub", "vot", "vtm", "vc",
-];
+]);
 
 /// Verifies a core identity JWT against the pinned DID document.
 ///
@@ -335,7 +336,8 @@ pub fn verify_core_identity(
             kid: kid.to_owned(),
         })
     })?;
-    let c = compact.verify(key)?;
+    let payload = compact.verify(key)?;
+    let c = payload.claims()?;
 
     claims::check_issuer(&c, expect.issuer)?;
     claims::check_audience(&c, expect.client_id)?;
@@ -366,7 +368,8 @@ pub fn verify_core_identity(
     }
     let vc = match c.get("vc") {
         None => return Err(VerifyError::Claims(ClaimError::Missing { claim: "vc" })),
-        Some(Value::Object(vc)) => vc,
+        // The credential is read through owned JSON: one per sign-in, not worth a second reader.
+        Some(Json::Object(vc)) => vc.to_map(),
         Some(_) => {
             return Err(VerifyError::Claims(ClaimError::WrongType {
                 claim: "vc",
@@ -374,7 +377,7 @@ pub fn verify_core_identity(
             }));
         }
     };
-    let credential = parse_credential(vc)?;
+    let credential = parse_credential(&vc)?;
     Ok(VerifiedCoreIdentity(Checked {
         sub: sub.to_owned(),
         vot,
@@ -385,7 +388,7 @@ pub fn verify_core_identity(
         credential_types: credential.types,
         names: credential.names,
         birth_dates: credential.birth_dates,
-        extra: claims::extra(&c, TYPED),
+        extra: claims::extra(&c, &TYPED),
     }))
 }
 

@@ -1,6 +1,14 @@
 //! Strict JSON parsing: like `serde_json::from_slice::<Value>`, but a repeated member name in any
 //! object is an error instead of silently keeping the last value.
+//!
+//! Two outputs with the same grammar and the same rule: [`parse_object`] builds an owned
+//! `Map<String, Value>` (provider documents, parsed once per fetch), and [`parse_borrowed`] builds
+//! a [`Json`] tree whose strings borrow from the text where they hold no escape, with objects as
+//! small vectors (token headers and payloads, parsed once per token: no allocation per member name
+//! or string value, no tree map).
 
+use std::borrow::Cow;
+use std::collections::HashSet;
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -88,8 +96,7 @@ impl<'de> Visitor<'de> for StrictVisitor {
         let mut out = Map::new();
         while let Some(key) = map.next_key::<String>()? {
             if out.contains_key(&key) {
-                let shown: String = key.chars().take(MAX_NAME_ECHO).collect();
-                return Err(de::Error::custom(format_args!("{DUPLICATE_MARKER}{shown}")));
+                return Err(duplicate(&key));
             }
             let Strict(v) = map.next_value()?;
             out.insert(key, v);
@@ -98,23 +105,546 @@ impl<'de> Visitor<'de> for StrictVisitor {
     }
 }
 
+fn duplicate<E: de::Error>(key: &str) -> E {
+    let shown: String = key.chars().take(MAX_NAME_ECHO).collect();
+    de::Error::custom(format_args!("{DUPLICATE_MARKER}{shown}"))
+}
+
+fn problem(e: &serde_json::Error) -> JsonProblem {
+    let text = e.to_string();
+    match text.strip_prefix(DUPLICATE_MARKER) {
+        Some(rest) => {
+            // serde_json appends " at line L column C".
+            let name = rest.rsplit_once(" at line ").map_or(rest, |(n, _)| n);
+            JsonProblem::Duplicate(name.to_owned())
+        }
+        None => JsonProblem::Invalid,
+    }
+}
+
 /// Parses any JSON value, refusing duplicate member names at every depth.
 pub(crate) fn parse_value(bytes: &[u8]) -> Result<Value, JsonProblem> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let parsed = Strict::deserialize(&mut de).and_then(|v| de.end().map(|()| v));
-    match parsed {
-        Ok(Strict(v)) => Ok(v),
-        Err(e) => {
-            let text = e.to_string();
-            match text.strip_prefix(DUPLICATE_MARKER) {
-                Some(rest) => {
-                    // serde_json appends " at line L column C".
-                    let name = rest.rsplit_once(" at line ").map_or(rest, |(n, _)| n);
-                    Err(JsonProblem::Duplicate(name.to_owned()))
+    parsed.map(|Strict(v)| v).map_err(|e| problem(&e))
+}
+
+/// A JSON value parsed by [`parse_borrowed`]: strings without escapes borrow from the text.
+/// Numbers are `serde_json::Number`s made as [`parse_value`] makes them.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Json<'a> {
+    /// `null`.
+    Null,
+    /// `true` or `false`.
+    Bool(bool),
+    /// A number.
+    Number(Number),
+    /// A string, unescaped.
+    String(Cow<'a, str>),
+    /// An array.
+    Array(Vec<Self>),
+    /// An object (its member names are unique).
+    Object(Object<'a>),
+}
+
+impl Json<'_> {
+    /// The string, if this is one.
+    pub(crate) fn as_str(&self) -> Option<&str> {
+        match self {
+            Self::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The same value as an owned `serde_json::Value`.
+    pub(crate) fn to_value(&self) -> Value {
+        match self {
+            Self::Null => Value::Null,
+            Self::Bool(b) => Value::Bool(*b),
+            Self::Number(n) => Value::Number(n.clone()),
+            Self::String(s) => Value::String(s.as_ref().to_owned()),
+            Self::Array(items) => Value::Array(items.iter().map(Self::to_value).collect()),
+            Self::Object(obj) => Value::Object(obj.to_map()),
+        }
+    }
+}
+
+/// A JSON object parsed by [`parse_borrowed`]: its members in document order, every name
+/// unique. Lookups scan the members (a token has a dozen or so), comparing [`name_key`]s first.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Object<'a> {
+    members: Vec<Member<'a>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Member<'a> {
+    key: u64,
+    name: Cow<'a, str>,
+    value: Json<'a>,
+}
+
+impl Member<'_> {
+    /// Whether this member is called `name`, whose key is `key`.
+    #[inline]
+    fn is(&self, key: u64, name: &str) -> bool {
+        self.key == key && (name.len() <= KEYED_BYTES || self.name == name)
+    }
+}
+
+impl<'a> Object<'a> {
+    /// The value of the member `name`, if present.
+    #[inline]
+    pub(crate) fn get(&self, name: &str) -> Option<&Json<'a>> {
+        let key = name_key(name);
+        self.members
+            .iter()
+            .find(|m| m.is(key, name))
+            .map(|m| &m.value)
+    }
+
+    /// Whether the member `name` is present.
+    #[inline]
+    pub(crate) fn contains_key(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// How many members there are.
+    pub(crate) fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    /// The members, in document order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &Json<'a>)> {
+        self.members.iter().map(|m| (m.name.as_ref(), &m.value))
+    }
+
+    /// The members whose names are not in `names`, in document order.
+    pub(crate) fn iter_except<'s, const N: usize>(
+        &'s self,
+        names: &'s NameList<N>,
+    ) -> impl Iterator<Item = (&'s str, &'s Json<'a>)> {
+        self.members
+            .iter()
+            .filter(|m| !names.contains(m.key, &m.name))
+            .map(|m| (m.name.as_ref(), &m.value))
+    }
+
+    /// The same object as an owned `serde_json::Map`.
+    pub(crate) fn to_map(&self) -> Map<String, Value> {
+        self.iter()
+            .map(|(k, v)| (k.to_owned(), v.to_value()))
+            .collect()
+    }
+}
+
+/// How many leading bytes of a name its [`name_key`] holds.
+const KEYED_BYTES: usize = 7;
+
+/// A member name's first seven bytes and its length (capped at 255) packed in a `u64`: equal
+/// keys mean equal names for names of up to seven bytes (most of a token's have three), so that
+/// a lookup compares integers instead of calling `memcmp`; longer names are compared in full
+/// when their keys match.
+#[inline]
+pub(crate) const fn name_key(name: &str) -> u64 {
+    let bytes = name.as_bytes();
+    let mut key = 0u64;
+    let mut i = 0;
+    while i < bytes.len() && i < KEYED_BYTES {
+        key |= (bytes[i] as u64) << (8 * i);
+        i += 1;
+    }
+    let len = if bytes.len() < 255 { bytes.len() } else { 255 };
+    key | ((len as u64) << 56)
+}
+
+/// A fixed list of member names, their [`name_key`]s computed at compile time.
+#[derive(Debug)]
+pub(crate) struct NameList<const N: usize> {
+    names: [&'static str; N],
+    keys: [u64; N],
+}
+
+impl<const N: usize> NameList<N> {
+    pub(crate) const fn new(names: [&'static str; N]) -> Self {
+        let mut keys = [0u64; N];
+        let mut i = 0;
+        while i < N {
+            keys[i] = name_key(names[i]);
+            i += 1;
+        }
+        Self { names, keys }
+    }
+
+    /// Whether the name `name`, whose key is `key`, is in the list.
+    fn contains(&self, key: u64, name: &str) -> bool {
+        self.keys
+            .iter()
+            .zip(self.names)
+            .any(|(&k, n)| k == key && (name.len() <= KEYED_BYTES || n == name))
+    }
+}
+
+/// Up to this many members, a new name is checked against the others one by one; past it, a
+/// hash set takes over, so that a hostile object with many members costs linear time.
+const LINEAR_DUPLICATE_SCAN: usize = 16;
+
+/// serde_json's nesting limit, kept so that both parsers refuse the same documents: at most 127
+/// arrays and objects open at once.
+const MAX_DEPTH: u8 = 128;
+
+/// Room reserved for the members of the outermost object (a token's claims are about a dozen):
+/// one allocation instead of growing 4, 8, 16.
+const TOP_MEMBERS: usize = 16;
+
+const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+const ONES: u64 = 0x0101_0101_0101_0101;
+
+/// The high bit of each zero byte of `x` (exact: no carry crosses a byte).
+#[inline(always)]
+fn zero_bytes(x: u64) -> u64 {
+    !(((x & LOW7) + LOW7) | x | LOW7)
+}
+
+/// The high bit of each byte of `x` (eight bytes of a string, the first in the low byte) that
+/// ends the string or is refused in it: `"`, `\` or a control character below 0x20.
+#[inline(always)]
+fn special_bytes(x: u64) -> u64 {
+    let quote = zero_bytes(x ^ (ONES * u64::from(b'"')));
+    let backslash = zero_bytes(x ^ (ONES * u64::from(b'\\')));
+    // Below 0x20: the high bit clear, and the low seven bits plus 0x60 still below 0x80.
+    let control = !(((x & LOW7) + ONES * 0x60) | x) & HIGH;
+    quote | backslash | control
+}
+
+/// A one-pass, allocation-light reader of RFC 8259 JSON with serde_json's exact rules (the same
+/// documents accepted and refused, numbers converted by serde_json itself whenever they are not
+/// plain integers), building [`Json`] values that borrow their strings from the text.
+struct Reader<'a> {
+    text: &'a [u8],
+    /// The whole text as a `str`, when it is UTF-8 (nearly always): strings are then sliced
+    /// from it without checking each again. When it is not, each string is checked on its own,
+    /// so that the first problem in document order is still the one reported.
+    utf8: Option<&'a str>,
+    pos: usize,
+    remaining_depth: u8,
+}
+
+impl<'a> Reader<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.text.get(self.pos).copied()
+    }
+
+    fn skip_whitespace(&mut self) {
+        while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    /// Skips whitespace, then consumes `byte` or fails.
+    fn expect(&mut self, byte: u8) -> Result<(), JsonProblem> {
+        self.skip_whitespace();
+        if self.peek() == Some(byte) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(JsonProblem::Invalid)
+        }
+    }
+
+    fn value(&mut self, members_hint: usize) -> Result<Json<'a>, JsonProblem> {
+        self.skip_whitespace();
+        match self.peek() {
+            Some(b'{') => {
+                self.pos += 1;
+                self.enter()?;
+                let object = self.object(members_hint)?;
+                self.remaining_depth += 1;
+                Ok(Json::Object(object))
+            }
+            Some(b'[') => {
+                self.pos += 1;
+                self.enter()?;
+                let array = self.array()?;
+                self.remaining_depth += 1;
+                Ok(Json::Array(array))
+            }
+            Some(b'"') => {
+                self.pos += 1;
+                self.string().map(Json::String)
+            }
+            Some(b't') => self.literal(b"true", Json::Bool(true)),
+            Some(b'f') => self.literal(b"false", Json::Bool(false)),
+            Some(b'n') => self.literal(b"null", Json::Null),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            _ => Err(JsonProblem::Invalid),
+        }
+    }
+
+    fn enter(&mut self) -> Result<(), JsonProblem> {
+        self.remaining_depth -= 1;
+        if self.remaining_depth == 0 {
+            return Err(JsonProblem::Invalid);
+        }
+        Ok(())
+    }
+
+    fn literal(&mut self, word: &[u8], value: Json<'a>) -> Result<Json<'a>, JsonProblem> {
+        if self.text[self.pos..].starts_with(word) {
+            self.pos += word.len();
+            Ok(value)
+        } else {
+            Err(JsonProblem::Invalid)
+        }
+    }
+
+    /// After `{`.
+    fn object(&mut self, members_hint: usize) -> Result<Object<'a>, JsonProblem> {
+        let mut members: Vec<Member<'a>> = Vec::new();
+        self.skip_whitespace();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Ok(Object { members });
+        }
+        members.reserve(members_hint);
+        let mut names: Option<HashSet<Cow<'a, str>>> = None;
+        loop {
+            self.expect(b'"')?;
+            let name = self.string()?;
+            let key = name_key(&name);
+            let repeated = match &mut names {
+                Some(names) => !names.insert(name.clone()),
+                None => members.iter().any(|m| m.is(key, &name)),
+            };
+            if repeated {
+                return Err(JsonProblem::Duplicate(
+                    name.chars().take(MAX_NAME_ECHO).collect(),
+                ));
+            }
+            self.expect(b':')?;
+            let value = self.value(0)?;
+            members.push(Member { key, name, value });
+            if names.is_none() && members.len() == LINEAR_DUPLICATE_SCAN {
+                names = Some(members.iter().map(|m| m.name.clone()).collect());
+            }
+            self.skip_whitespace();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    return Ok(Object { members });
                 }
-                None => Err(JsonProblem::Invalid),
+                _ => return Err(JsonProblem::Invalid),
             }
         }
+    }
+
+    /// After `[`.
+    fn array(&mut self) -> Result<Vec<Json<'a>>, JsonProblem> {
+        let mut items = Vec::new();
+        self.skip_whitespace();
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            return Ok(items);
+        }
+        loop {
+            items.push(self.value(0)?);
+            self.skip_whitespace();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(items);
+                }
+                _ => return Err(JsonProblem::Invalid),
+            }
+        }
+    }
+
+    /// After the opening `"`: the string, borrowed when it holds no escape. Control characters
+    /// are refused, and so is invalid UTF-8.
+    fn string(&mut self) -> Result<Cow<'a, str>, JsonProblem> {
+        let text = self.text;
+        let start = self.pos;
+        let mut i = start;
+        // Eight bytes at a time: the first byte that ends the string or is refused is found
+        // with word arithmetic, then handled below.
+        while let Some(word) = text.get(i..).and_then(<[u8]>::first_chunk::<8>) {
+            let special = special_bytes(u64::from_le_bytes(*word));
+            if special != 0 {
+                i += (special.trailing_zeros() / 8) as usize;
+                break;
+            }
+            i += 8;
+        }
+        loop {
+            match text.get(i) {
+                None => return Err(JsonProblem::Invalid),
+                Some(b'"') => {
+                    self.pos = i + 1;
+                    // Both ends are ASCII quotes, so char boundaries of a text already known
+                    // to be UTF-8; otherwise the string is checked on its own.
+                    let s = match self.utf8 {
+                        Some(all) => all.get(start..i),
+                        None => std::str::from_utf8(&text[start..i]).ok(),
+                    };
+                    return s.map(Cow::Borrowed).ok_or(JsonProblem::Invalid);
+                }
+                Some(b'\\') => {
+                    self.pos = i;
+                    return self.escaped_string(start);
+                }
+                Some(&b) if b < 0x20 => return Err(JsonProblem::Invalid),
+                Some(_) => i += 1,
+            }
+        }
+    }
+
+    /// The rest of a string from `start` (after its `"`), with `self.pos` on its first `\`.
+    #[cold]
+    fn escaped_string(&mut self, start: usize) -> Result<Cow<'a, str>, JsonProblem> {
+        let text = self.text;
+        let mut out = text[start..self.pos].to_vec();
+        loop {
+            match text.get(self.pos) {
+                None => return Err(JsonProblem::Invalid),
+                Some(b'"') => {
+                    self.pos += 1;
+                    return String::from_utf8(out)
+                        .map(Cow::Owned)
+                        .map_err(|_| JsonProblem::Invalid);
+                }
+                Some(b'\\') => {
+                    self.pos += 1;
+                    self.escape(&mut out)?;
+                }
+                Some(&b) if b < 0x20 => return Err(JsonProblem::Invalid),
+                Some(&b) => {
+                    out.push(b);
+                    self.pos += 1;
+                }
+            }
+        }
+    }
+
+    /// After a `\`: one escape, appended to `out` (surrogates must pair, as serde_json requires
+    /// for strings).
+    fn escape(&mut self, out: &mut Vec<u8>) -> Result<(), JsonProblem> {
+        let byte = self.peek().ok_or(JsonProblem::Invalid)?;
+        self.pos += 1;
+        let simple = match byte {
+            b'"' => b'"',
+            b'\\' => b'\\',
+            b'/' => b'/',
+            b'b' => 0x08,
+            b'f' => 0x0c,
+            b'n' => b'\n',
+            b'r' => b'\r',
+            b't' => b'\t',
+            b'u' => return self.unicode_escape(out),
+            _ => return Err(JsonProblem::Invalid),
+        };
+        out.push(simple);
+        Ok(())
+    }
+
+    fn hex4(&mut self) -> Result<u32, JsonProblem> {
+        let digits = self
+            .text
+            .get(self.pos..self.pos + 4)
+            .ok_or(JsonProblem::Invalid)?;
+        let mut n = 0;
+        for &d in digits {
+            let v = char::from(d).to_digit(16).ok_or(JsonProblem::Invalid)?;
+            n = n * 16 + v;
+        }
+        self.pos += 4;
+        Ok(n)
+    }
+
+    /// After `\u`.
+    fn unicode_escape(&mut self, out: &mut Vec<u8>) -> Result<(), JsonProblem> {
+        let n = self.hex4()?;
+        let code = match n {
+            0xDC00..=0xDFFF => return Err(JsonProblem::Invalid),
+            0xD800..=0xDBFF => {
+                if !self.text[self.pos..].starts_with(b"\\u") {
+                    return Err(JsonProblem::Invalid);
+                }
+                self.pos += 2;
+                let low = self.hex4()?;
+                if !(0xDC00..=0xDFFF).contains(&low) {
+                    return Err(JsonProblem::Invalid);
+                }
+                (((n - 0xD800) << 10) | (low - 0xDC00)) + 0x1_0000
+            }
+            _ => n,
+        };
+        let c = char::from_u32(code).ok_or(JsonProblem::Invalid)?;
+        let mut buf = [0u8; 4];
+        out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+        Ok(())
+    }
+
+    /// A number: plain integers are converted here exactly as serde_json converts them (to
+    /// `u64`, or to `i64` when negative); anything else (a fraction, an exponent, `-0`, more
+    /// digits than fit) is handed to serde_json, which also refuses malformed numbers.
+    fn number(&mut self) -> Result<Json<'a>, JsonProblem> {
+        let start = self.pos;
+        let len = self.text[start..]
+            .iter()
+            .take_while(|b| matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+            .count();
+        let raw = &self.text[start..start + len];
+        self.pos = start + len;
+        let (negative, digits) = match raw.split_first() {
+            Some((b'-', rest)) => (true, rest),
+            _ => (false, raw),
+        };
+        let plain = match digits {
+            [b'1'..=b'9', ..] => digits.iter().all(u8::is_ascii_digit),
+            [b'0'] => !negative,
+            _ => false,
+        };
+        if plain && digits.len() <= 18 {
+            let magnitude = digits
+                .iter()
+                .fold(0u64, |n, &d| n * 10 + u64::from(d - b'0'));
+            return Ok(Json::Number(if negative {
+                // At most 18 digits: below 2^63, so the negation is exact.
+                Number::from(0i64.wrapping_sub_unsigned(magnitude))
+            } else {
+                Number::from(magnitude)
+            }));
+        }
+        match serde_json::from_slice::<Value>(raw) {
+            Ok(Value::Number(n)) => Ok(Json::Number(n)),
+            _ => Err(JsonProblem::Invalid),
+        }
+    }
+}
+
+/// Parses a JSON object into a [`Json`] tree borrowing from `bytes`, by the same rules as
+/// [`parse_object`]: duplicate member names refused at every depth (the first repeated name in
+/// document order is reported), trailing data refused, the same nesting limit.
+///
+/// # Errors
+/// [`JsonProblem`]: not JSON, not an object, or a repeated member name.
+pub(crate) fn parse_borrowed(bytes: &[u8]) -> Result<Object<'_>, JsonProblem> {
+    let mut reader = Reader {
+        text: bytes,
+        utf8: std::str::from_utf8(bytes).ok(),
+        pos: 0,
+        remaining_depth: MAX_DEPTH,
+    };
+    let value = reader.value(TOP_MEMBERS)?;
+    reader.skip_whitespace();
+    if reader.pos != bytes.len() {
+        return Err(JsonProblem::Invalid);
+    }
+    match value {
+        Json::Object(object) => Ok(object),
+        _ => Err(JsonProblem::NotObject),
     }
 }
 
@@ -159,5 +689,206 @@ mod tests {
         assert_eq!(parse_object(b"{} {}"), Err(JsonProblem::Invalid));
         assert_eq!(parse_object(b"{"), Err(JsonProblem::Invalid));
         assert_eq!(parse_object(b""), Err(JsonProblem::Invalid));
+    }
+
+    /// What [`parse_borrowed`] gives, in the owned form, for comparison with [`parse_object`].
+    fn borrowed_as_owned(bytes: &[u8]) -> Result<Map<String, Value>, JsonProblem> {
+        parse_borrowed(bytes).map(|o| o.to_map())
+    }
+
+    #[test]
+    fn borrowed_parser_agrees_with_the_owned_one_on_edge_cases() {
+        let cases: &[&[u8]] = &[
+            br#"{}"#,
+            br#" { "a" : [ 1 , -2 , 1.5 , "x" , null , true , false ] , "b" : { } } "#,
+            br#"{"a":1,"a":2}"#,
+            br#"{"a":{"b":[{"c":1,"c":1}]}}"#,
+            br#"{"a":1,"\u0061":2}"#,
+            br#"{"a":1,"a":2,"b":"\xff"}"#,
+            b"{\"a\":\"\xff\"}",
+            b"{\"a\":\"\xc3\xa9\",\"\xc3\xa9\":1}",
+            br#"{"s":"\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00"}"#,
+            br#"{"s":"\ud83d"}"#,
+            br#"{"s":"\ude00"}"#,
+            br#"{"s":"\ud83dx"}"#,
+            br#"{"s":"\ud83d\u0041"}"#,
+            br#"{"s":"\x"}"#,
+            br#"{"s":"\u12"}"#,
+            b"{\"s\":\"a\tb\"}",
+            b"{\"s\":\"a\x7fb\"}",
+            br#"{"n":0,"m":-0,"o":-1,"p":18446744073709551615,"q":18446744073709551616}"#,
+            br#"{"n":-9223372036854775808,"m":-9223372036854775809,"o":123456789012345678}"#,
+            br#"{"n":1e5,"m":1E-5,"o":-1.25e+3,"p":0.1,"q":1e400}"#,
+            br#"{"n":01}"#,
+            br#"{"n":1.}"#,
+            br#"{"n":.5}"#,
+            br#"{"n":-}"#,
+            br#"{"n":1e}"#,
+            br#"{"n":+1}"#,
+            br#"{"n":1-2}"#,
+            br#"{"n":1.5.3}"#,
+            br#"{"a":1,}"#,
+            br#"{"a":[1,]}"#,
+            br#"{,"a":1}"#,
+            br#"{"a" 1}"#,
+            br#"{"a":1 "b":2}"#,
+            br#"{a:1}"#,
+            br#"{"a":tru}"#,
+            br#"{"a":truex}"#,
+            br#"{"a":nul}"#,
+            br#"{} {}"#,
+            br#"{}x"#,
+            b"{}\n\t\r ",
+            b"\xef\xbb\xbf{}",
+            br#"[1]"#,
+            br#""x""#,
+            br#"1"#,
+            b"",
+            b"{",
+            b"{\"a\"",
+            b"{\"a\":",
+            b"{\"a\":1",
+            b"{\"a\":\"",
+            b"{\"a\":1,\"a\"",
+        ];
+        for case in cases {
+            assert_eq!(
+                borrowed_as_owned(case),
+                parse_object(case),
+                "{}",
+                String::from_utf8_lossy(case)
+            );
+        }
+    }
+
+    #[test]
+    fn borrowed_parser_keeps_the_nesting_limit() {
+        for depth in [120, 126, 127, 128, 129, 200] {
+            let doc = format!("{{\"a\":{}{}}}", "[".repeat(depth), "]".repeat(depth));
+            assert_eq!(
+                borrowed_as_owned(doc.as_bytes()),
+                parse_object(doc.as_bytes()),
+                "depth {depth}"
+            );
+        }
+        let deep = format!("{{\"a\":{}{}}}", "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(parse_borrowed(deep.as_bytes()), Err(JsonProblem::Invalid));
+    }
+
+    #[test]
+    fn borrowed_parser_finds_duplicates_in_large_objects_and_borrows_plain_strings() {
+        let mut doc = String::from("{");
+        for i in 0..40 {
+            doc.push_str(&format!("\"k{i}\":{i},"));
+        }
+        doc.push_str("\"k7\":0}");
+        assert_eq!(
+            parse_borrowed(doc.as_bytes()),
+            Err(JsonProblem::Duplicate("k7".into()))
+        );
+        let long = "x".repeat(100);
+        let doc = format!("{{\"{long}\":1,\"{long}\":2}}");
+        assert_eq!(
+            parse_borrowed(doc.as_bytes()),
+            Err(JsonProblem::Duplicate("x".repeat(MAX_NAME_ECHO)))
+        );
+        let text = br#"{"plain":"a string long enough to cross sixteen bytes","esc":"a\nb"}"#;
+        let object = parse_borrowed(text).unwrap();
+        assert!(matches!(
+            object.get("plain"),
+            Some(Json::String(Cow::Borrowed(_)))
+        ));
+        assert!(matches!(object.get("esc"), Some(Json::String(Cow::Owned(s))) if s == "a\nb"));
+    }
+
+    mod differential {
+        use proptest::prelude::*;
+
+        use super::super::{parse_borrowed, parse_object};
+
+        /// JSON texts from a small grammar with random spacing, biased towards the shapes that
+        /// matter (short, repeated names; escapes; numbers of every form).
+        fn text() -> impl Strategy<Value = String> {
+            let name = prop_oneof![
+                Just("a".to_owned()),
+                Just("b".to_owned()),
+                Just("\\u0061".to_owned()),
+                "[a-c]{1,3}",
+                "[ -~&&[^\"\\\\]]{0,20}",
+            ];
+            let string = prop_oneof![
+                "[ -~&&[^\"\\\\]]{0,40}",
+                Just("\\\"\\\\\\/\\b\\f\\n\\r\\t".to_owned()),
+                Just("\\u00e9\\ud83d\\ude00é".to_owned()),
+                Just("\\ud83d".to_owned()),
+            ];
+            let number = prop_oneof![
+                any::<i64>().prop_map(|n| n.to_string()),
+                any::<u64>().prop_map(|n| n.to_string()),
+                any::<f64>().prop_map(|f| format!("{f:e}")),
+                "-?(0|[1-9][0-9]{0,25})(\\.[0-9]{1,20})?([eE][+-]?[0-9]{1,3})?",
+                "[-+0-9.eE]{1,6}",
+            ];
+            let leaf = prop_oneof![
+                Just("null".to_owned()),
+                Just("true".to_owned()),
+                Just("false".to_owned()),
+                number,
+                string.prop_map(|s| format!("\"{s}\"")),
+            ];
+            let ws = "[ \\t\\n\\r]{0,2}";
+            leaf.prop_recursive(4, 48, 6, move |inner| {
+                prop_oneof![
+                    prop::collection::vec((inner.clone(), ws), 0..6).prop_map(|items| {
+                        let items: Vec<String> = items
+                            .into_iter()
+                            .map(|(v, w)| format!("{w}{v}{w}"))
+                            .collect();
+                        format!("[{}]", items.join(","))
+                    }),
+                    prop::collection::vec((name.clone(), inner, ws), 0..6).prop_map(|members| {
+                        let members: Vec<String> = members
+                            .into_iter()
+                            .map(|(k, v, w)| format!("{w}\"{k}\"{w}:{w}{v}{w}"))
+                            .collect();
+                        format!("{{{}}}", members.join(","))
+                    }),
+                ]
+            })
+            .prop_map(|v| format!("{{\"top\":{v}}}"))
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            #[test]
+            fn agrees_with_the_owned_parser(doc in text()) {
+                let owned = parse_object(doc.as_bytes());
+                let borrowed = parse_borrowed(doc.as_bytes()).map(|o| o.to_map());
+                prop_assert_eq!(borrowed, owned);
+            }
+
+            #[test]
+            fn agrees_with_the_owned_parser_on_damaged_texts(
+                doc in text(),
+                cut in any::<prop::sample::Index>(),
+                at in any::<prop::sample::Index>(),
+                byte in prop_oneof![
+                    Just(b'"'), Just(b'\\'), Just(b','), Just(b':'), Just(b'}'), Just(b']'),
+                    Just(b'{'), Just(b'['), Just(b'-'), Just(b'.'), Just(0x01), Just(0xff),
+                    any::<u8>(),
+                ],
+            ) {
+                let mut bytes = doc.into_bytes();
+                let at = at.index(bytes.len());
+                bytes[at] = byte;
+                let cut = cut.index(bytes.len() + 1);
+                for text in [&bytes[..], &bytes[..cut]] {
+                    let owned = parse_object(text);
+                    let borrowed = parse_borrowed(text).map(|o| o.to_map());
+                    prop_assert_eq!(borrowed, owned);
+                }
+            }
+        }
     }
 }

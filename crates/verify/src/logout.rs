@@ -3,13 +3,12 @@
 use std::fmt;
 use std::time::Duration;
 
-use govuk_one_login_core::{DEFAULT_LEEWAY, ReplayCheck, ReplayStore};
-use serde_json::Value;
-
 use crate::claims;
 use crate::error::{ClaimError, VerifyError};
+use crate::json::Json;
 use crate::jws::{self, TypRule};
 use crate::keys::{KeyAlgorithm, KeySet};
+use govuk_one_login_core::{DEFAULT_LEEWAY, ReplayCheck, ReplayStore};
 
 /// The member of `events` that marks a back-channel logout token.
 pub const BACKCHANNEL_LOGOUT_EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
@@ -166,7 +165,8 @@ pub fn verify_logout_token(
         TypRule::Logout,
     )?;
     let key = jws::select_key(keys, compact.kid.as_deref())?;
-    let c = compact.verify(key)?;
+    let payload = compact.verify(key)?;
+    let c = payload.claims()?;
 
     claims::check_issuer(&c, expect.issuer)?;
     claims::check_audience(&c, expect.client_id)?;
@@ -186,14 +186,14 @@ pub fn verify_logout_token(
     }
     match c.get("events") {
         None => return Err(VerifyError::Claims(ClaimError::Missing { claim: "events" })),
-        Some(Value::Object(events)) => {
+        Some(Json::Object(events)) => {
             match events.get(BACKCHANNEL_LOGOUT_EVENT) {
                 None => {
                     return Err(VerifyError::Claims(ClaimError::BadLogoutEvent {
                         reason: "no back-channel logout member",
                     }));
                 }
-                Some(Value::Object(_)) => {}
+                Some(Json::Object(_)) => {}
                 Some(_) => {
                     return Err(VerifyError::Claims(ClaimError::BadLogoutEvent {
                         reason: "the back-channel logout member is not a JSON object",
