@@ -480,6 +480,7 @@ impl<'a> Reader<'a> {
 
     /// After the opening `"`: the string, borrowed when it holds no escape. Control characters
     /// are refused, and so is invalid UTF-8.
+    #[inline(always)]
     fn string(&mut self) -> Result<Cow<'a, str>, JsonProblem> {
         let text = self.text;
         let start = self.pos;

@@ -187,7 +187,12 @@ mod b64url {
 
     /// Decodes `input` into a new vector.
     pub(super) fn decode(input: &[u8]) -> Option<Vec<u8>> {
-        let mut out = vec![0; decoded_len(input.len())?];
+        let len = decoded_len(input.len())?;
+        // Not `vec![0; len]`: that allocates with `calloc`, which glibc serves without its
+        // per-thread cache (measurably slower per token than malloc and a memset).
+        #[allow(clippy::slow_vector_initialization)]
+        let mut out = Vec::with_capacity(len);
+        out.resize(len, 0);
         decode_into(input, &mut out)?;
         Some(out)
     }
