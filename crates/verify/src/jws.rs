@@ -155,14 +155,21 @@ mod b64url {
         let len = decoded_len(input.len())?;
         let out = out.get_mut(..len)?;
         let mut written = 0;
-        let mut chars = [b'A'; PASS];
+        let mut chars = [b'A'; LANES];
         let mut sextets = [0u8; PASS];
         for chunk in input.chunks(PASS) {
-            chars[..chunk.len()].copy_from_slice(chunk);
-            chars[chunk.len()..].fill(b'A');
-            let lanes = chunk.len().div_ceil(LANES) * LANES;
-            for (v, &c) in sextets[..lanes].iter_mut().zip(&chars[..lanes]) {
+            // Whole vector steps straight from the input; the rest through `chars`, padded.
+            let direct = chunk.len() / LANES * LANES;
+            for (v, &c) in sextets[..direct].iter_mut().zip(&chunk[..direct]) {
                 *v = sextet(c);
+            }
+            let tail = &chunk[direct..];
+            if !tail.is_empty() {
+                chars[..tail.len()].copy_from_slice(tail);
+                chars[tail.len()..].fill(b'A');
+                for (v, &c) in sextets[direct..direct + LANES].iter_mut().zip(&chars) {
+                    *v = sextet(c);
+                }
             }
             let whole = chunk.len() / 16 * 16;
             for block in sextets[..whole].chunks_exact(16) {
