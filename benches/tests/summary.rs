@@ -131,7 +131,11 @@ fn targets_follow_the_issue() {
     );
     assert_eq!(
         target_for("verify_es256_vs_raw_signature"),
-        Some(Target::AtLeast(0.85))
+        Some(Target::AtLeast(0.90))
+    );
+    assert_eq!(
+        target_for("verify_rs256_vs_raw_signature"),
+        Some(Target::AtLeast(0.90))
     );
     assert_eq!(
         target_for("cold_concurrent_jwks_requests"),

@@ -165,8 +165,9 @@ pub(crate) fn extra<const N: usize>(
     claims: &Object<'_>,
     typed: &NameList<N>,
 ) -> Map<String, Value> {
-    claims
-        .iter_except(typed)
-        .map(|(k, v)| (k.to_owned(), v.to_value()))
-        .collect()
+    let mut extra = Map::new();
+    for (name, value) in claims.iter_except(typed) {
+        extra.insert(name.to_owned(), value.to_value());
+    }
+    extra
 }

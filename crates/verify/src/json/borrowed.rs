@@ -137,30 +137,45 @@ pub(crate) const fn name_key(name: &str) -> u64 {
     key | ((len as u64) << 56)
 }
 
-/// A fixed list of member names, their [`name_key`]s computed at compile time.
+/// A fixed list of member names, their [`name_key`]s computed and sorted at compile time.
 #[derive(Debug)]
 pub(crate) struct NameList<const N: usize> {
-    names: [&'static str; N],
-    keys: [u64; N],
+    /// `(key, name)`, sorted by key.
+    entries: [(u64, &'static str); N],
 }
 
 impl<const N: usize> NameList<N> {
     pub(crate) const fn new(names: [&'static str; N]) -> Self {
-        let mut keys = [0u64; N];
+        let mut entries = [(0u64, ""); N];
         let mut i = 0;
         while i < N {
-            keys[i] = name_key(names[i]);
+            entries[i] = (name_key(names[i]), names[i]);
             i += 1;
         }
-        Self { names, keys }
+        // Insertion sort (a const fn cannot call `sort`).
+        let mut i = 1;
+        while i < N {
+            let mut j = i;
+            while j > 0 && entries[j - 1].0 > entries[j].0 {
+                let swap = entries[j - 1];
+                entries[j - 1] = entries[j];
+                entries[j] = swap;
+                j -= 1;
+            }
+            i += 1;
+        }
+        Self { entries }
     }
 
     /// Whether the name `name`, whose key is `key`, is in the list.
+    #[inline]
     fn contains(&self, key: u64, name: &str) -> bool {
-        self.keys
+        // Names sharing a key (long ones with the same first seven bytes) are adjacent.
+        let start = self.entries.partition_point(|&(k, _)| k < key);
+        self.entries[start..]
             .iter()
-            .zip(self.names)
-            .any(|(&k, n)| k == key && (name.len() <= KEYED_BYTES || n == name))
+            .take_while(|&&(k, _)| k == key)
+            .any(|&(_, n)| name.len() <= KEYED_BYTES || n == name)
     }
 }
 
@@ -172,9 +187,11 @@ const LINEAR_DUPLICATE_SCAN: usize = 16;
 /// arrays and objects open at once.
 const MAX_DEPTH: u8 = 128;
 
-/// Room reserved for the members of the outermost object (a token's claims are about a dozen):
-/// one allocation instead of growing 4, 8, 16.
-const TOP_MEMBERS: usize = 16;
+/// Room reserved for the members of the outermost object: one per this many bytes of text, up
+/// to [`MAX_TOP_MEMBERS`] (a token's claims, a dozen or so, then take one allocation instead of
+/// growing 4, 8, 16; its header, three members, a small one).
+const BYTES_PER_TOP_MEMBER: usize = 20;
+const MAX_TOP_MEMBERS: usize = 32;
 
 const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
 const HIGH: u64 = 0x8080_8080_8080_8080;
@@ -302,7 +319,7 @@ impl<'a> Reader<'a> {
                 ));
             }
             self.expect(b':')?;
-            let value = self.value(0)?;
+            let value = self.element()?;
             members.push(Member { key, name, value });
             if names.is_none() && members.len() == LINEAR_DUPLICATE_SCAN {
                 names = Some(members.iter().map(|m| m.name.clone()).collect());
@@ -328,7 +345,7 @@ impl<'a> Reader<'a> {
             return Ok(items);
         }
         loop {
-            items.push(self.value(0)?);
+            items.push(self.element()?);
             self.skip_whitespace();
             match self.peek() {
                 Some(b',') => self.pos += 1,
@@ -343,6 +360,7 @@ impl<'a> Reader<'a> {
 
     /// After the opening `"`: the string, borrowed when it holds no escape. Control characters
     /// are refused, and so is invalid UTF-8.
+    #[inline(always)]
     fn string(&mut self) -> Result<Cow<'a, str>, JsonProblem> {
         let text = self.text;
         let start = self.pos;
@@ -470,26 +488,33 @@ impl<'a> Reader<'a> {
     /// `u64`, or to `i64` when negative); anything else (a fraction, an exponent, `-0`, more
     /// digits than fit) is handed to serde_json, which also refuses malformed numbers.
     fn number(&mut self) -> Result<Json<'a>, JsonProblem> {
+        let text = self.text;
         let start = self.pos;
-        let len = self.text[start..]
-            .iter()
-            .take_while(|b| matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
-            .count();
-        let raw = &self.text[start..start + len];
-        self.pos = start + len;
-        let (negative, digits) = match raw.split_first() {
-            Some((b'-', rest)) => (true, rest),
-            _ => (false, raw),
-        };
+        // The common case in one pass: up to 18 digits, no leading zero, then a byte that
+        // cannot continue a number.
+        let negative = text.get(start) == Some(&b'-');
+        let first = start + usize::from(negative);
+        let mut end = first;
+        let mut magnitude = 0u64;
+        while let Some(&d) = text.get(end)
+            && d.is_ascii_digit()
+            && end - first < 18
+        {
+            magnitude = magnitude * 10 + u64::from(d - b'0');
+            end += 1;
+        }
+        let continues = matches!(
+            text.get(end),
+            Some(b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')
+        );
+        let digits = &text[first..end];
         let plain = match digits {
-            [b'1'..=b'9', ..] => digits.iter().all(u8::is_ascii_digit),
+            [b'1'..=b'9', ..] => true,
             [b'0'] => !negative,
             _ => false,
         };
-        if plain && digits.len() <= 18 {
-            let magnitude = digits
-                .iter()
-                .fold(0u64, |n, &d| n * 10 + u64::from(d - b'0'));
+        if plain && !continues {
+            self.pos = end;
             return Ok(Json::Number(if negative {
                 // At most 18 digits: below 2^63, so the negation is exact.
                 Number::from(0i64.wrapping_sub_unsigned(magnitude))
@@ -497,9 +522,31 @@ impl<'a> Reader<'a> {
                 Number::from(magnitude)
             }));
         }
-        match serde_json::from_slice::<Value>(raw) {
+        // Anything else (a fraction, an exponent, `-0`, more digits, a malformed number) as
+        // serde_json reads it, over the same extent.
+        let len = text[start..]
+            .iter()
+            .take_while(|b| matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+            .count();
+        self.pos = start + len;
+        match serde_json::from_slice::<Value>(&text[start..start + len]) {
             Ok(Value::Number(n)) => Ok(Json::Number(n)),
             _ => Err(JsonProblem::Invalid),
+        }
+    }
+
+    /// A member's or an element's value: strings and numbers read here directly (most of a
+    /// token's values), anything else through [`Reader::value`].
+    #[inline]
+    fn element(&mut self) -> Result<Json<'a>, JsonProblem> {
+        self.skip_whitespace();
+        match self.peek() {
+            Some(b'"') => {
+                self.pos += 1;
+                self.string().map(Json::String)
+            }
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            _ => self.value(0),
         }
     }
 }
@@ -517,7 +564,7 @@ pub(crate) fn parse_borrowed(bytes: &[u8]) -> Result<Object<'_>, JsonProblem> {
         pos: 0,
         remaining_depth: MAX_DEPTH,
     };
-    let value = reader.value(TOP_MEMBERS)?;
+    let value = reader.value((bytes.len() / BYTES_PER_TOP_MEMBER).clamp(1, MAX_TOP_MEMBERS))?;
     reader.skip_whitespace();
     if reader.pos != bytes.len() {
         return Err(JsonProblem::Invalid);
@@ -525,5 +572,33 @@ pub(crate) fn parse_borrowed(bytes: &[u8]) -> Result<Object<'_>, JsonProblem> {
     match value {
         Json::Object(object) => Ok(object),
         _ => Err(JsonProblem::NotObject),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_lists_find_short_and_long_names_and_only_them() {
+        const NAMES: NameList<5> = NameList::new(["iss", "auth_time", "auth_timer", "aud", "x"]);
+        for name in ["iss", "auth_time", "auth_timer", "aud", "x"] {
+            assert!(NAMES.contains(name_key(name), name), "{name}");
+        }
+        for name in [
+            "is",
+            "issx",
+            "auth_tim",
+            "auth_times",
+            "auth_timers",
+            "",
+            "y",
+        ] {
+            assert!(!NAMES.contains(name_key(name), name), "{name}");
+        }
+        let object = parse_borrowed(br#"{"auth_time":1,"auth_timer":2,"auth_timex":3}"#).unwrap();
+        let rest: Vec<&str> = object.iter_except(&NAMES).map(|(k, _)| k).collect();
+        assert_eq!(rest, ["auth_timex"]);
+        assert!(matches!(object.get("auth_timer"), Some(Json::Number(n)) if n.as_i64() == Some(2)));
     }
 }
