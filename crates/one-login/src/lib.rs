@@ -49,6 +49,7 @@ pub mod protocol;
 mod registry;
 mod rp;
 mod seal;
+mod session;
 mod signed_in;
 mod text;
 
@@ -60,12 +61,16 @@ pub use pending::{
 };
 pub use protocol::{
     AuthorizeErrorCode, BackChannelResponse, MAX_AUTHORIZE_QUERY, MAX_BACK_CHANNEL_BODY,
-    MAX_LOGIN_HINT, MAX_LOGOUT_QUERY, TokenResponseProblem,
+    MAX_LOGIN_HINT, MAX_LOGOUT_QUERY, ReturnTo, TokenResponseProblem,
 };
 pub use registry::{OneLogin, OneLoginBuilder};
 pub use rp::{DEFAULT_PENDING_TTL_SECS, MAX_RESPONSE_BYTES, RelyingParty};
 pub use seal::{
     MAX_SEALED_BYTES, SEAL_VERSION, SEALING_KEY_LEN, SealError, Sealable, Sealer, SealingKey,
+};
+pub use session::{
+    SessionId, SessionKey, SessionLimits, SessionStore, SessionStoreCause, SessionStoreError,
+    StoredSession, StoredSignIn, SubjectKey,
 };
 pub use signed_in::{LogoutNotice, SignedIn};
 

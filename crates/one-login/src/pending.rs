@@ -28,6 +28,9 @@ pub struct SignInOptions {
     pub reauthenticate: Option<Reauthenticate>,
     /// One of the service's redirect URIs (the first by default).
     pub redirect_uri: Option<Url>,
+    /// A path on the application's own site to go to once signed in, kept with the pending
+    /// sign-in ([`PendingSignIn::return_to`]); never sent to One Login.
+    pub return_to: Option<crate::protocol::ReturnTo>,
 }
 
 impl fmt::Debug for SignInOptions {
@@ -43,6 +46,7 @@ impl fmt::Debug for SignInOptions {
             )
             .field("reauthenticate", &self.reauthenticate)
             .field("redirect_uri", &self.redirect_uri)
+            .field("return_to", &self.return_to)
             .finish()
     }
 }
@@ -133,9 +137,14 @@ pub struct PendingSignIn {
     pub(crate) max_age: Option<u64>,
     pub(crate) reauth_sub: Option<String>,
     pub(crate) reauth_auth_time: Option<i64>,
+    pub(crate) return_to: Option<crate::protocol::ReturnTo>,
 }
 
 impl PendingSignIn {
+    /// Where the application asked to go once signed in ([`SignInOptions::return_to`]).
+    pub fn return_to(&self) -> Option<&crate::protocol::ReturnTo> {
+        self.return_to.as_ref()
+    }
     /// The service that started the sign-in.
     pub fn service(&self) -> &str {
         &self.service
@@ -259,6 +268,30 @@ pub(crate) struct PendingSignInDef {
     max_age: Option<u64>,
     reauth_sub: Option<String>,
     reauth_auth_time: Option<i64>,
+    #[serde(default, with = "return_to_text")]
+    return_to: Option<crate::protocol::ReturnTo>,
+}
+
+/// A sealed "return to" is written as its text and checked again when read.
+mod return_to_text {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::protocol::ReturnTo;
+
+    pub(super) fn serialize<S: Serializer>(
+        value: &Option<ReturnTo>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        value.as_ref().map(ReturnTo::as_str).serialize(serializer)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<ReturnTo>, D::Error> {
+        Option::<String>::deserialize(deserializer)?
+            .map(|text| ReturnTo::parse(&text).map_err(serde::de::Error::custom))
+            .transpose()
+    }
 }
 
 #[derive(Serialize, Deserialize)]

@@ -217,6 +217,34 @@ impl Sealer {
         }
     }
 
+    /// A sealer from a list of base64 keys separated by commas or white space (as an environment
+    /// variable or a secret file holds them): the first seals and opens, the others only open
+    /// (keys being retired). Every instance of a service must be given the same list.
+    ///
+    /// # Errors
+    /// [`SealError::KeyLength`] (`0` for an empty list) or [`SealError::KeyEncoding`] for a key
+    /// that is not 32 bytes of base64.
+    ///
+    /// ```
+    /// use govuk_one_login::{Sealer, SealingKey};
+    /// let (_, a) = SealingKey::generate()?;
+    /// let (_, b) = SealingKey::generate()?;
+    /// let sealer = Sealer::from_key_list(&format!("{}, {}", a.expose_secret(), b.expose_secret()))?;
+    /// assert_eq!(sealer.current_key_id(), SealingKey::from_base64(a.expose_secret())?.id_hex());
+    /// # Ok::<(), govuk_one_login::SealError>(())
+    /// ```
+    pub fn from_key_list(text: &str) -> Result<Self, SealError> {
+        let mut keys = text
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|k| !k.is_empty())
+            .map(SealingKey::from_base64);
+        let mut sealer = Self::new(keys.next().ok_or(SealError::KeyLength(0))??);
+        for key in keys {
+            sealer = sealer.also_opening(key?);
+        }
+        Ok(sealer)
+    }
+
     /// Also opens values sealed under `older` (a key being retired).
     #[must_use]
     pub fn also_opening(mut self, older: SealingKey) -> Self {
@@ -419,6 +447,7 @@ mod tests {
             max_age: Some(60),
             reauth_sub: None,
             reauth_auth_time: None,
+            return_to: None,
         };
         let opened: PendingSignIn = sealer.open(&sealer.seal(&pending).unwrap()).unwrap();
         assert!(opened.state().matches("s"));

@@ -11,12 +11,14 @@
 //! | logout request | RP → One Login | [`LogoutRequest`] |
 //! | post-logout return | One Login → RP | [`SignOutReturn`] |
 //! | back-channel logout form and answer | One Login ↔ RP | [`BackChannelForm`], [`BackChannelResponse`] |
+//! | where to go after sign-in | the app → the app | [`ReturnTo`] |
 
 mod authorize;
 mod authorize_error;
 mod back_channel;
 mod callback;
 mod logout;
+mod return_to;
 mod token;
 
 pub use authorize::{
@@ -31,6 +33,7 @@ pub use logout::{
     LogoutRequest, LogoutRequestError, MAX_LOGOUT_QUERY, MAX_SIGN_OUT_RETURN_BYTES, SignOutReturn,
     SignOutReturnError,
 };
+pub use return_to::{MAX_RETURN_TO, ReturnTo, ReturnToError};
 pub use token::{
     JWT_BEARER_ASSERTION, TokenClientAuth, TokenRequest, TokenResponse, TokenResponseError,
     TokenResponseProblem,

@@ -99,6 +99,12 @@ impl RelyingParty {
         &self.inner.deps.provider
     }
 
+    /// How long a pending sign-in or sign-out stays usable (seconds): what a cookie holding one
+    /// should live for.
+    pub fn pending_ttl_secs(&self) -> i64 {
+        self.inner.deps.pending_ttl_secs
+    }
+
     /// The claims this service requests with its identity vector.
     pub fn identity_claims(&self) -> &[ClaimName] {
         self.inner.service.claims()

@@ -109,6 +109,7 @@ impl RelyingParty {
             max_age,
             reauth_sub: options.reauthenticate.as_ref().map(|r| r.sub.clone()),
             reauth_auth_time: options.reauthenticate.as_ref().and_then(|r| r.auth_time),
+            return_to: options.return_to.clone(),
         };
         Ok(SignInStart { url, pending })
     }
