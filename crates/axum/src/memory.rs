@@ -234,7 +234,9 @@ impl Inner {
         let saved = entry.saved;
         if empty {
             self.remove(key);
-        } else if !still_has_subject {
+        }
+        if !still_has_subject {
+            // `remove` unindexes only the sign-ins still in the session.
             self.unindex(subject, saved);
         }
         ended

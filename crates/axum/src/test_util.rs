@@ -9,7 +9,7 @@ use govuk_one_login::{Sealer, SealingKey, Url};
 use govuk_one_login_testkit::{Harness, auth_service};
 use tokio::task::JoinHandle;
 
-use crate::Auth;
+use crate::{Auth, AuthBuilder};
 
 /// Your app, served on a free loopback port, with its services registered at the testkit's mock
 /// One Login and an [`Auth`] built for them (a fresh sealing key, the harness's clock).
@@ -65,6 +65,19 @@ impl TestApp {
     /// # Panics
     /// As [`TestApp::start`].
     pub async fn start_with(specs: Vec<ServiceSpec>, app: impl FnOnce(&Auth) -> Router) -> Self {
+        Self::start_configured(specs, |b| b, app).await
+    }
+
+    /// Like [`TestApp::start_with`], letting the test adjust the [`AuthBuilder`] (limits, a
+    /// store, the unauthenticated answer); the sealing key and the harness's clock are set.
+    ///
+    /// # Panics
+    /// As [`TestApp::start`].
+    pub async fn start_configured(
+        specs: Vec<ServiceSpec>,
+        adjust: impl FnOnce(AuthBuilder) -> AuthBuilder,
+        app: impl FnOnce(&Auth) -> Router,
+    ) -> Self {
         let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
             Ok(l) => l,
             Err(e) => panic!("no free loopback port: {e}"),
@@ -94,11 +107,10 @@ impl TestApp {
             Ok((key, _)) => Sealer::new(key),
             Err(e) => panic!("a sealing key: {e}"),
         };
-        let auth = match Auth::builder(harness.one_login.clone())
+        let builder = Auth::builder(harness.one_login.clone())
             .sealer(sealer)
-            .clock(Arc::new(harness.clock.clone()))
-            .build()
-        {
+            .clock(Arc::new(harness.clock.clone()));
+        let auth = match adjust(builder).build() {
             Ok(auth) => auth,
             Err(e) => panic!("the router could not be built: {e}"),
         };

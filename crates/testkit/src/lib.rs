@@ -137,6 +137,7 @@ mod harness;
 mod jwt;
 mod provider;
 mod record;
+mod session_contract;
 mod state;
 mod user;
 
@@ -148,6 +149,7 @@ pub use faults::{
 pub use harness::{Harness, TEST_CLIENT_KEY, auth_service, identity_service};
 pub use provider::{MockKey, MockOneLogin};
 pub use record::{DecodedJwt, RecordedRequest};
+pub use session_contract::session_store_contract;
 pub use user::{MockIdentity, MockUser};
 
 /// The README's examples run as doc tests too.
