@@ -45,7 +45,7 @@
 //!   every browser, through the store's index; a sign-in made later survives.
 //!
 //! ## Features
-//! - `test-util`: [`TestApp`] and [`TestBrowser`], to test a team's own app against the
+//! - `test-util`: `TestApp` and `TestBrowser`, to test a team's own app against the
 //!   testkit's mock One Login in a few lines.
 //!
 //! [axum]: https://docs.rs/axum
