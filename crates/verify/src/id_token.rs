@@ -209,9 +209,8 @@ pub fn verify_id_token(
     expect: &IdTokenExpectations<'_>,
 ) -> Result<VerifiedIdToken, VerifyError> {
     let algorithm = KeyAlgorithm::from(expect.algorithm);
-    let compact = jws::parse(token, expect.max_token_bytes, algorithm, TypRule::Jwt)?;
-    let key = jws::select_key(keys, compact.kid.as_deref())?;
-    let payload = compact.verify(key)?;
+    let (payload, kid) =
+        jws::verify_with_keys(token, keys, expect.max_token_bytes, algorithm, TypRule::Jwt)?;
     let c = payload.claims()?;
 
     claims::check_issuer(&c, expect.issuer)?;
@@ -268,7 +267,7 @@ pub fn verify_id_token(
 
     Ok(VerifiedIdToken {
         raw: token.to_owned(),
-        kid: compact.kid,
+        kid,
         issuer: expect.issuer.to_owned(),
         sub: sub.to_owned(),
         sid,
