@@ -303,30 +303,22 @@ impl<T> DocumentCache<T> {
             }
             state.generation
         };
-        let _single_flight = self.refresh.lock().await;
-        let (started, seq) = {
-            let mut state = self.lock();
-            let now = clock.now_unix();
+        let settle = |state: &State<T>, now| {
             if state.generation != seen {
                 // A concurrent refresh finished while we waited: its outcome is ours.
-                return match &state.last_error {
+                return Some(match &state.last_error {
                     Some(error) => RefreshStatus::Failed(error.clone()),
                     None => RefreshStatus::Refreshed,
-                };
+                });
             }
-            if let Some(status) = self.not_due(&state, now, policy) {
-                return status;
-            }
-            (now, self.start_fetch(&mut state, now, Trigger::Ahead))
+            self.not_due(state, now, policy)
         };
-        let _in_flight = InFlight(self);
-        match self
-            .fetch_and_store(clock, policy, started, seq, Trigger::Ahead, fetch)
-            .await
-        {
+        let finish = |fetched: Result<Arc<T>, DiscoveryError>| match fetched {
             Ok(_) => RefreshStatus::Refreshed,
             Err(error) => RefreshStatus::Failed(error),
-        }
+        };
+        self.single_flight(clock, policy, Trigger::Ahead, settle, finish, fetch)
+            .await
     }
 
     /// Marks a fetch as started (under the state lock); returns its number.
@@ -339,6 +331,8 @@ impl<T> DocumentCache<T> {
         state.fetches_started
     }
 
+    /// A refresh for a missing or expired copy or an unknown `kid`, answered from another
+    /// caller's fetch or the back-off rules when they allow (see [`Self::settled`]).
     async fn refresh<F, Fut>(
         &self,
         clock: &dyn Clock,
@@ -350,68 +344,86 @@ impl<T> DocumentCache<T> {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Fetched<T>, DiscoveryError>>,
     {
-        let _single_flight = self.refresh.lock().await;
-        let (started, seq) = {
-            let mut state = self.lock();
-            let now = clock.now_unix();
-            match trigger {
-                Trigger::UnknownKid { entered } => {
-                    // A fetch that started after the lookup began is as good as our own, but
-                    // not one that was already under way: it may predate the key.
-                    if let Some(entry) = &state.current
-                        && entry.fetch_seq > entered
-                    {
-                        return Ok(entry.value.clone());
-                    }
-                }
-                Trigger::Expiry { seen } => {
-                    if state.generation != seen {
-                        // Another caller's fetch finished while we waited: share its outcome.
-                        if let Some(outcome) = self.outcome(&state, now, policy, true) {
-                            return outcome;
-                        }
-                    }
-                }
-                Trigger::Ahead => {}
-            }
-            if matches!(trigger, Trigger::UnknownKid { .. })
-                && self.cooling_down(&state, now, policy)
-            {
-                self.counters
-                    .unknown_kid_fast_failures
-                    .fetch_add(1, Ordering::Relaxed);
-                if let Some(outcome) = self.outcome(&state, now, policy, true) {
-                    return outcome;
-                }
-            }
-            if now < state.retry_not_before
-                && let Some(outcome) = self.outcome(&state, now, policy, false)
-            {
-                return outcome;
-            }
-            (now, self.start_fetch(&mut state, now, trigger))
-        };
-        let _in_flight = InFlight(self);
-        self.fetch_and_store(clock, policy, started, seq, trigger, fetch)
+        let settle = |state: &State<T>, now| self.settled(state, now, policy, trigger);
+        self.single_flight(clock, policy, trigger, settle, |fetched| fetched, fetch)
             .await
     }
 
-    /// Sends the fetch started by `start_fetch` and stores its outcome. A failed refresh
-    /// answers with the last-known-good copy when stale-if-error allows, except for `Ahead`,
-    /// which reports the failure itself (nothing was asked of the copy).
-    async fn fetch_and_store<F, Fut>(
+    /// What a `refresh` can answer without fetching, once it holds the single-flight lock.
+    fn settled(
+        &self,
+        state: &State<T>,
+        now: i64,
+        policy: &CachePolicy,
+        trigger: Trigger,
+    ) -> Option<Result<Arc<T>, DiscoveryError>> {
+        match trigger {
+            Trigger::UnknownKid { entered } => {
+                // A fetch that started after the lookup began is as good as our own, but
+                // not one that was already under way: it may predate the key.
+                if let Some(entry) = &state.current
+                    && entry.fetch_seq > entered
+                {
+                    return Some(Ok(entry.value.clone()));
+                }
+            }
+            Trigger::Expiry { seen } => {
+                if state.generation != seen {
+                    // Another caller's fetch finished while we waited: share its outcome.
+                    if let Some(outcome) = self.outcome(state, now, policy, true) {
+                        return Some(outcome);
+                    }
+                }
+            }
+            Trigger::Ahead => {}
+        }
+        if matches!(trigger, Trigger::UnknownKid { .. }) && self.cooling_down(state, now, policy) {
+            self.counters
+                .unknown_kid_fast_failures
+                .fetch_add(1, Ordering::Relaxed);
+            if let Some(outcome) = self.outcome(state, now, policy, true) {
+                return Some(outcome);
+            }
+        }
+        if now < state.retry_not_before {
+            return self.outcome(state, now, policy, false);
+        }
+        None
+    }
+
+    /// Every refresh, single-flight: waits for the one under way, then, under the state lock,
+    /// lets `settle` answer without a request (from what that refresh left, or the back-off
+    /// rules); otherwise starts one fetch, stores its outcome and lets `finish` answer from it.
+    async fn single_flight<A, F, Fut>(
         &self,
         clock: &dyn Clock,
         policy: &CachePolicy,
-        started: i64,
-        seq: u64,
         trigger: Trigger,
+        settle: impl FnOnce(&State<T>, i64) -> Option<A>,
+        finish: impl FnOnce(Result<Arc<T>, DiscoveryError>) -> A,
         fetch: F,
-    ) -> Result<Arc<T>, DiscoveryError>
+    ) -> A
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Fetched<T>, DiscoveryError>>,
     {
+        let _single_flight = self.refresh.lock().await;
+        let (started, seq) = {
+            let mut state = self.lock();
+            let now = clock.now_unix();
+            if let Some(answer) = settle(&state, now) {
+                return answer;
+            }
+            (now, self.start_fetch(&mut state, now, trigger))
+        };
+        let _in_flight = InFlight(self);
+        self.count_request(trigger);
+        let fetched = fetch().await;
+        finish(self.store(clock, policy, started, seq, trigger, fetched))
+    }
+
+    /// Counts a request about to be sent, and why.
+    fn count_request(&self, trigger: Trigger) {
         self.counters.requests.fetch_add(1, Ordering::Relaxed);
         match trigger {
             Trigger::UnknownKid { .. } => {
@@ -426,8 +438,20 @@ impl<T> DocumentCache<T> {
             }
             Trigger::Expiry { .. } => {}
         }
-        let result = fetch().await;
+    }
 
+    /// Stores the outcome of the fetch started by `start_fetch` at `started`. A failed refresh
+    /// answers with the last-known-good copy when stale-if-error allows, except for `Ahead`,
+    /// which reports the failure itself (nothing was asked of the copy).
+    fn store(
+        &self,
+        clock: &dyn Clock,
+        policy: &CachePolicy,
+        started: i64,
+        seq: u64,
+        trigger: Trigger,
+        result: Result<Fetched<T>, DiscoveryError>,
+    ) -> Result<Arc<T>, DiscoveryError> {
         let now = clock.now_unix().max(started);
         let mut state = self.lock();
         state.generation = state.generation.wrapping_add(1);

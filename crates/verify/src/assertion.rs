@@ -93,9 +93,13 @@ pub fn verify_client_assertion(
     expect: &ClientAssertionExpectations<'_>,
 ) -> Result<VerifiedClientAssertion, VerifyError> {
     let algorithm = KeyAlgorithm::from(expect.algorithm);
-    let compact = jws::parse(token, expect.max_token_bytes, algorithm, TypRule::Jwt)?;
-    let key = jws::select_key(client_keys, compact.kid.as_deref())?;
-    let payload = compact.verify(key)?;
+    let (payload, _kid) = jws::verify_with_keys(
+        token,
+        client_keys,
+        expect.max_token_bytes,
+        algorithm,
+        TypRule::Jwt,
+    )?;
     let c = payload.claims()?;
 
     claims::check_issuer(&c, expect.client_id)?;

@@ -160,6 +160,24 @@ pub(crate) fn check_times(
     Ok(Times { exp, iat, nbf })
 }
 
+/// `vot` must be present and read by `from_wire` as exactly `expected` (a credential level in
+/// an ID token, an identity level in a core identity JWT).
+pub(crate) fn check_vot<L: Copy + PartialEq>(
+    claims: &Object<'_>,
+    expected: L,
+    expected_wire: &'static str,
+    from_wire: fn(&str) -> Option<L>,
+) -> Result<L, ClaimError> {
+    let vot = req_str(claims, "vot")?;
+    match from_wire(vot) {
+        Some(level) if level == expected => Ok(level),
+        _ => Err(ClaimError::VotMismatch {
+            expected: expected_wire,
+            actual: echo(vot, 64),
+        }),
+    }
+}
+
 /// The claims not consumed into typed fields, as owned JSON.
 pub(crate) fn extra<const N: usize>(
     claims: &Object<'_>,

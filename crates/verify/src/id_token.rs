@@ -11,15 +11,17 @@ use govuk_one_login_core::{
 use serde_json::{Map, Value};
 
 use crate::claims::{self, leeway_secs};
-use crate::error::{ClaimError, VerifyError, echo};
+use crate::error::{ClaimError, VerifyError};
 use crate::json::NameList;
 use crate::jws::{self, TypRule};
 use crate::keys::{KeyAlgorithm, KeySet};
 
 /// What an ID token must say, from the service's configuration and the sign-in request.
 ///
-/// `Debug` redacts the nonce and the access token.
+/// `Debug` redacts the nonce and the access token. Build one with
+/// [`IdTokenExpectations::new`] and set the fields that differ from its defaults.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct IdTokenExpectations<'a> {
     /// The provider's issuer, compared byte for byte (One Login's has a trailing slash).
     pub issuer: &'a str,
@@ -209,9 +211,8 @@ pub fn verify_id_token(
     expect: &IdTokenExpectations<'_>,
 ) -> Result<VerifiedIdToken, VerifyError> {
     let algorithm = KeyAlgorithm::from(expect.algorithm);
-    let compact = jws::parse(token, expect.max_token_bytes, algorithm, TypRule::Jwt)?;
-    let key = jws::select_key(keys, compact.kid.as_deref())?;
-    let payload = compact.verify(key)?;
+    let (payload, kid) =
+        jws::verify_with_keys(token, keys, expect.max_token_bytes, algorithm, TypRule::Jwt)?;
     let c = payload.claims()?;
 
     claims::check_issuer(&c, expect.issuer)?;
@@ -227,16 +228,12 @@ pub fn verify_id_token(
     if !expect.nonce.matches(nonce) {
         return Err(VerifyError::Claims(ClaimError::NonceMismatch));
     }
-    let vot_raw = claims::req_str(&c, "vot")?;
-    let vot = match CredentialLevel::from_wire(vot_raw) {
-        Some(v) if v == expect.vot => v,
-        _ => {
-            return Err(VerifyError::Claims(ClaimError::VotMismatch {
-                expected: expect.vot.as_str(),
-                actual: echo(vot_raw, 64),
-            }));
-        }
-    };
+    let vot = claims::check_vot(
+        &c,
+        expect.vot,
+        expect.vot.as_str(),
+        CredentialLevel::from_wire,
+    )?;
     let auth_time = claims::opt_time(&c, "auth_time")?;
     if let Some(max_age) = expect.max_age {
         let auth_time = auth_time.ok_or(VerifyError::Claims(ClaimError::Missing {
@@ -268,7 +265,7 @@ pub fn verify_id_token(
 
     Ok(VerifiedIdToken {
         raw: token.to_owned(),
-        kid: compact.kid,
+        kid,
         issuer: expect.issuer.to_owned(),
         sub: sub.to_owned(),
         sid,

@@ -346,16 +346,12 @@ pub fn verify_core_identity(
     if sub != expect.sub {
         return Err(VerifyError::Claims(ClaimError::SubjectMismatch));
     }
-    let vot_raw = claims::req_str(&c, "vot")?;
-    let vot = match IdentityLevel::from_wire(vot_raw) {
-        Some(v) if v == expect.vot => v,
-        _ => {
-            return Err(VerifyError::Claims(ClaimError::VotMismatch {
-                expected: expect.vot.as_str(),
-                actual: echo(vot_raw, 64),
-            }));
-        }
-    };
+    let vot = claims::check_vot(
+        &c,
+        expect.vot,
+        expect.vot.as_str(),
+        IdentityLevel::from_wire,
+    )?;
     let vtm = claims::opt_str(&c, "vtm")?;
     if let Some(expected) = expect.trustmark {
         let actual = vtm.ok_or(VerifyError::Claims(ClaimError::Missing { claim: "vtm" }))?;

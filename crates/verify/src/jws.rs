@@ -270,9 +270,10 @@ fn parse_json(bytes: &[u8], part: TokenPart) -> Result<Object<'_>, VerifyError> 
     })
 }
 
-/// Splits the token and checks size and shape: at most `max_bytes`, exactly three segments of
-/// unpadded base64url. Returns the three segments.
-fn split(token: &str, max_bytes: usize) -> Result<[&str; 3], VerifyError> {
+/// The checks before any scanning: the size cap, an empty token, the JSON serialisation.
+/// Inlined: it is the first thing every verification does.
+#[inline(always)]
+fn check_size_and_form(token: &str, max_bytes: usize) -> Result<(), VerifyError> {
     if token.len() > max_bytes {
         return Err(VerifyError::Form(TokenFormError::TooLarge {
             max: max_bytes,
@@ -285,6 +286,13 @@ fn split(token: &str, max_bytes: usize) -> Result<[&str; 3], VerifyError> {
     if token.trim_start().starts_with('{') {
         return Err(VerifyError::Form(TokenFormError::JsonSerialization));
     }
+    Ok(())
+}
+
+/// Splits the token and checks size and shape: at most `max_bytes`, exactly three segments of
+/// unpadded base64url. Returns the three segments.
+fn split(token: &str, max_bytes: usize) -> Result<[&str; 3], VerifyError> {
+    check_size_and_form(token, max_bytes)?;
     // One pass over the token, 32 bytes at a time: a block wholly in the alphabet (nearly all
     // of them) costs a few vector compares; the others are read byte by byte for the dots and
     // for the first byte outside the alphabet. No vector of segments.
@@ -489,12 +497,26 @@ fn check_header(
     read_kid(header)
 }
 
+/// Parses and checks a token's shape and header, selects its key from `keys` by `kid` and checks
+/// the signature: the steps every token verified against a JWKS takes, in this order. Returns
+/// the decoded payload and the `kid`.
+#[inline]
+pub(crate) fn verify_with_keys(
+    token: &str,
+    keys: &KeySet,
+    max_bytes: usize,
+    allowed: KeyAlgorithm,
+    typ: TypRule,
+) -> Result<(Payload, Option<String>), VerifyError> {
+    let compact = parse(token, max_bytes, allowed, typ)?;
+    let key = select_key(keys, compact.kid.as_deref())?;
+    let payload = compact.verify(key)?;
+    Ok((payload, compact.kid))
+}
+
 /// Selects the key for the token: exactly one key with its `kid`; with no `kid`, the only key of
 /// a one-key set.
-pub(crate) fn select_key<'k>(
-    keys: &'k KeySet,
-    kid: Option<&str>,
-) -> Result<&'k VerificationKey, VerifyError> {
+fn select_key<'k>(keys: &'k KeySet, kid: Option<&str>) -> Result<&'k VerificationKey, VerifyError> {
     if keys.is_empty() {
         return Err(VerifyError::Key(KeySelectionError::NoKeys));
     }
@@ -552,18 +574,8 @@ mod tests {
     /// The splitter as it was first written (a vector of segments, each checked in turn): the
     /// one-pass splitter must give the same result, error or segments, for any token.
     fn reference_split(token: &str, max_bytes: usize) -> Result<[&str; 3], VerifyError> {
-        if token.len() > max_bytes {
-            return Err(VerifyError::Form(TokenFormError::TooLarge {
-                max: max_bytes,
-                actual: token.len(),
-            }));
-        }
-        if token.is_empty() {
-            return Err(VerifyError::Form(TokenFormError::Empty));
-        }
-        if token.trim_start().starts_with('{') {
-            return Err(VerifyError::Form(TokenFormError::JsonSerialization));
-        }
+        // The checks before the scan are not what the one pass changed: both share them.
+        check_size_and_form(token, max_bytes)?;
         let segments: Vec<&str> = token.split('.').collect();
         match segments.as_slice() {
             [h, p, s] => {

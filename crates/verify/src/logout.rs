@@ -158,14 +158,13 @@ pub fn verify_logout_token(
     keys: &KeySet,
     expect: &LogoutExpectations<'_>,
 ) -> Result<VerifiedLogoutToken, VerifyError> {
-    let compact = jws::parse(
+    let (payload, _kid) = jws::verify_with_keys(
         token,
+        keys,
         expect.max_token_bytes,
         KeyAlgorithm::ES256,
         TypRule::Logout,
     )?;
-    let key = jws::select_key(keys, compact.kid.as_deref())?;
-    let payload = compact.verify(key)?;
     let c = payload.claims()?;
 
     claims::check_issuer(&c, expect.issuer)?;

@@ -36,12 +36,13 @@ pub enum SignInError {
     /// No sign-in was pending in this browser (a callback with no session, or one already used).
     #[error("no sign-in is pending in this browser; start again")]
     NoPendingSignIn,
-    /// The callback query could not be read.
-    #[error("the callback query is malformed: {0}")]
-    MalformedCallback(&'static str),
-    /// A parameter appeared more than once in the callback.
-    #[error("the callback repeats the `{0}` parameter")]
-    DuplicateParameter(String),
+    /// The callback was refused before any request: malformed, a repeated parameter, an `iss`
+    /// naming another provider, both or neither of `code` and `error`. Its code and text are the
+    /// [`CallbackError`]'s. (A missing `state` and a provider error have variants of their own,
+    /// [`MissingState`](Self::MissingState) and [`Provider`](Self::Provider), and never appear
+    /// here.)
+    #[error(transparent)]
+    Callback(CallbackError),
     /// The callback has no `state`.
     #[error("the callback has no state parameter")]
     MissingState,
@@ -52,20 +53,6 @@ pub enum SignInError {
     /// The same pending sign-in was already used.
     #[error("this sign-in was already finished once; start again")]
     StateReplayed,
-    /// The callback's `iss` names another provider (mix-up attack).
-    #[error("the callback's iss `{actual}` is not the provider's issuer `{expected}`")]
-    IssuerMismatch {
-        /// The configured issuer.
-        expected: String,
-        /// The callback's value.
-        actual: String,
-    },
-    /// The callback carries both `code` and `error`.
-    #[error("the callback carries both a code and an error")]
-    CodeAndError,
-    /// The callback has neither `code` nor `error`.
-    #[error("the callback has no code")]
-    MissingCode,
     /// One Login answered with an error.
     #[error("One Login refused the sign-in: {error}{}", description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
     Provider {
@@ -162,14 +149,10 @@ impl SignInError {
             Self::WrongService { .. } => "sign_in.wrong_service",
             Self::PendingExpired { .. } => "sign_in.pending_expired",
             Self::NoPendingSignIn => "sign_in.no_pending",
-            Self::MalformedCallback(_) => "sign_in.malformed_callback",
-            Self::DuplicateParameter(_) => "sign_in.duplicate_parameter",
+            Self::Callback(e) => e.code(),
             Self::MissingState => "sign_in.missing_state",
             Self::StateMismatch => "sign_in.state_mismatch",
             Self::StateReplayed => "sign_in.state_replayed",
-            Self::IssuerMismatch { .. } => "sign_in.issuer_mismatch",
-            Self::CodeAndError => "sign_in.code_and_error",
-            Self::MissingCode => "sign_in.missing_code",
             Self::Provider { error, .. } => error.code(),
             Self::IdentityNotConfigured(_) => "sign_in.identity_not_configured",
             Self::UnregisteredRedirectUri(_) => "sign_in.unregistered_redirect_uri",
@@ -201,13 +184,8 @@ impl SignInError {
                 Action::StartAgain
             }
             Self::WrongService { .. }
-            | Self::MalformedCallback(_)
-            | Self::DuplicateParameter(_)
             | Self::MissingState
             | Self::StateMismatch
-            | Self::IssuerMismatch { .. }
-            | Self::CodeAndError
-            | Self::MissingCode
             | Self::LoginHintTooLong(_)
             | Self::TokenResponse(_)
             | Self::IdToken(_)
@@ -215,7 +193,9 @@ impl SignInError {
             | Self::UserInfo(_)
             | Self::UserInfoSubjectMismatch
             | Self::Identity(_) => Action::Refused,
-            Self::Provider { error, .. } => error.action(),
+            Self::Provider { error, .. }
+            | Self::Callback(CallbackError::Provider { error, .. }) => error.action(),
+            Self::Callback(_) => Action::Refused,
             Self::IdentityNotConfigured(_)
             | Self::UnregisteredRedirectUri(_)
             | Self::FeatureDisabled(_)
@@ -241,15 +221,9 @@ impl SignInError {
 impl From<CallbackError> for SignInError {
     fn from(e: CallbackError) -> Self {
         match e {
-            CallbackError::Malformed(why) => Self::MalformedCallback(why),
-            CallbackError::DuplicateParameter(name) => Self::DuplicateParameter(name),
             CallbackError::MissingState => Self::MissingState,
-            CallbackError::IssuerMismatch { expected, actual } => {
-                Self::IssuerMismatch { expected, actual }
-            }
-            CallbackError::CodeAndError => Self::CodeAndError,
-            CallbackError::MissingCode => Self::MissingCode,
             CallbackError::Provider { error, description } => Self::Provider { error, description },
+            other => Self::Callback(other),
         }
     }
 }
@@ -293,10 +267,20 @@ mod tests {
             CallbackError::Malformed("x"),
             CallbackError::DuplicateParameter("code".into()),
             CallbackError::MissingState,
+            CallbackError::IssuerMismatch {
+                expected: "https://op/".into(),
+                actual: "https://evil/".into(),
+            },
             CallbackError::CodeAndError,
             CallbackError::MissingCode,
+            CallbackError::Provider {
+                error: AuthorizeErrorCode::AccessDenied,
+                description: Some("no".into()),
+            },
         ] {
-            assert_eq!(SignInError::from(e.clone()).code(), e.code());
+            let sign_in = SignInError::from(e.clone());
+            assert_eq!(sign_in.code(), e.code());
+            assert_eq!(sign_in.to_string(), e.to_string());
         }
         let e = AuthorizeRequestError::UrlTooLong {
             length: 5000,

@@ -4,6 +4,7 @@
 use govuk_one_login_core::Url;
 
 use super::OneLogin;
+use crate::RelyingParty;
 use crate::error::{BackChannelError, SignInError, SignOutError};
 use crate::pending::{PendingSignIn, PendingSignOut, SignOutStart, SignedOut};
 use crate::protocol::{BackChannelForm, BackChannelResponse, CallbackParams};
@@ -129,10 +130,11 @@ impl OneLogin {
         services: &[&str],
         body: &[u8],
     ) -> Result<LogoutNotice, BackChannelError> {
-        let form = match BackChannelForm::parse(body) {
-            Ok(form) => form,
+        // A request refused before any service is chosen has no service's `observe` to record
+        // its outcome: record it here, once, whichever check refused it.
+        let (form, rp) = match self.logout_route(services, body) {
+            Ok(route) => route,
             Err(e) => {
-                let e = BackChannelError::from(e);
                 tracing::warn!(
                     target: "govuk_one_login::outcome",
                     operation = "back_channel_logout", outcome = "failure", code = e.code()
@@ -140,25 +142,29 @@ impl OneLogin {
                 return Err(e);
             }
         };
-        let audience = form.unverified_audience();
-        let rp = services
-            .iter()
-            .filter_map(|name| self.relying_party(name))
-            .find(|rp| audience.as_deref() == Some(rp.config().client_id().as_str()));
-        let Some(rp) = rp else {
-            let e = BackChannelError::UnknownAudience;
-            tracing::warn!(
-                target: "govuk_one_login::outcome",
-                operation = "back_channel_logout", outcome = "failure", code = e.code()
-            );
-            return Err(e);
-        };
         rp.observe(
             "back_channel_logout",
             rp.verify_logout(&form),
             BackChannelError::code,
         )
         .await
+    }
+
+    /// The form of a back-channel logout request and the service among `services` whose client
+    /// id its unverified `aud` names (nothing is verified here).
+    fn logout_route(
+        &self,
+        services: &[&str],
+        body: &[u8],
+    ) -> Result<(BackChannelForm, &RelyingParty), BackChannelError> {
+        let form = BackChannelForm::parse(body)?;
+        let audience = form.unverified_audience();
+        let rp = services
+            .iter()
+            .filter_map(|name| self.relying_party(name))
+            .find(|rp| audience.as_deref() == Some(rp.config().client_id().as_str()))
+            .ok_or(BackChannelError::UnknownAudience)?;
+        Ok((form, rp))
     }
 
     /// The answer when the application could not end a notice's sessions: see

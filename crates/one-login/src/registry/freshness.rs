@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use govuk_one_login_discovery::{
-    DiscoveryError, RefreshOutcome, UnsupportedAlgorithm, WarmUpReport,
+    DiscoveryError, DocumentKind, RefreshOutcome, UnsupportedAlgorithm, WarmUpReport,
 };
 
 use super::OneLogin;
@@ -19,13 +19,7 @@ impl OneLogin {
     /// can proceed; a missing DID document only matters to services that prove identity.
     pub async fn warm_up(&self) -> WarmUpReport {
         let report = self.provider.warm_up().await;
-        for (document, error) in report.errors() {
-            tracing::warn!(
-                target: "govuk_one_login::outcome",
-                operation = "warm_up", document = document.as_str(),
-                outcome = "failure", code = error.code()
-            );
-        }
+        record_failures("warm_up", report.errors());
         report
     }
 
@@ -49,13 +43,7 @@ impl OneLogin {
     /// however many services share the provider). [`OneLogin::keep_fresh`] calls it in a loop.
     pub async fn refresh_due(&self) -> RefreshOutcome {
         let outcome = self.provider.refresh_due().await;
-        for (document, error) in outcome.failures() {
-            tracing::warn!(
-                target: "govuk_one_login::outcome",
-                operation = "refresh_ahead", document = document.as_str(),
-                outcome = "failure", code = error.code()
-            );
-        }
+        record_failures("refresh_ahead", outcome.failures());
         outcome
     }
 
@@ -85,5 +73,19 @@ impl OneLogin {
             .map_or(KEEP_FRESH_MAX_SLEEP_SECS, |at| at.saturating_sub(now))
             .clamp(1, KEEP_FRESH_MAX_SLEEP_SECS);
         Duration::from_secs(wait.unsigned_abs())
+    }
+}
+
+/// One failure outcome event per document that `operation` could not fetch.
+fn record_failures<'e>(
+    operation: &'static str,
+    failures: impl Iterator<Item = (DocumentKind, &'e DiscoveryError)>,
+) {
+    for (document, error) in failures {
+        tracing::warn!(
+            target: "govuk_one_login::outcome",
+            operation, document = document.as_str(),
+            outcome = "failure", code = error.code()
+        );
     }
 }

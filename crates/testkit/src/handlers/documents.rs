@@ -1,5 +1,6 @@
 //! Discovery, JWKS, DID document and trust mark.
 
+use govuk_one_login_core::internal::fixtures::discovery_document;
 use serde_json::{Value, json};
 
 use super::Reply;
@@ -14,23 +15,12 @@ pub(super) fn discovery(shared: &Shared) -> Reply {
         Some(DiscoveryIssuer::WithoutTrailingSlash) => real.trim_end_matches('/').to_owned(),
         Some(DiscoveryIssuer::Other(other)) => other.clone(),
     };
+    // The endpoints and the capabilities every test relies on come from the workspace's one
+    // copy of the document; One Login's fuller claim list and policy links are added here.
+    let mut body = discovery_document(shared.issuer.as_str());
     let url = |rel: &str| Value::String(shared.url(rel));
-    let body = json!({
+    let more = json!({
         "issuer": issuer,
-        "authorization_endpoint": url("authorize"),
-        "token_endpoint": url("token"),
-        "userinfo_endpoint": url("userinfo"),
-        "jwks_uri": url(".well-known/jwks.json"),
-        "registration_endpoint": url("connect/register"),
-        "end_session_endpoint": url("logout"),
-        "subject_types_supported": ["public", "pairwise"],
-        "response_types_supported": ["code"],
-        "grant_types_supported": ["authorization_code"],
-        "token_endpoint_auth_methods_supported": ["private_key_jwt", "client_secret_post"],
-        "token_endpoint_auth_signing_alg_values_supported":
-            ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"],
-        "id_token_signing_alg_values_supported": ["ES256", "RS256"],
-        "scopes_supported": ["openid", "email", "phone", "offline_access"],
         "claims_supported": [
             "sub", "email", "email_verified", "phone_number", "phone_number_verified",
             "wallet_subject_id",
@@ -42,17 +32,14 @@ pub(super) fn discovery(shared: &Shared) -> Reply {
             "https://vocab.account.gov.uk/v1/inheritedIdentityJWT"
         ],
         "claim_types_supported": ["normal"],
-        "request_parameter_supported": true,
-        "request_uri_parameter_supported": false,
-        "code_challenge_methods_supported": ["S256"],
-        "backchannel_logout_supported": true,
         "backchannel_logout_session_supported": false,
-        "ui_locales_supported": ["en", "cy"],
         "service_documentation": "https://docs.sign-in.service.gov.uk/",
         "op_policy_uri": url("privacy-notice"),
-        "op_tos_uri": url("terms-and-conditions"),
-        "trustmarks": shared.trustmark_url()
+        "op_tos_uri": url("terms-and-conditions")
     });
+    if let (Value::Object(doc), Value::Object(more)) = (&mut body, more) {
+        doc.extend(more);
+    }
     Reply::json(200, body).header("cache-control", "max-age=86400")
 }
 
