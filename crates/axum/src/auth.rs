@@ -92,7 +92,7 @@ impl Paths {
                 "is under /sign-in/ or /sign-out/, the router's own pages".into(),
             ));
         }
-        if path.contains('{') || path.contains('}') || path.contains('*') {
+        if path.contains(['{', '}', '*', ':']) {
             return Err(conflict("holds a character axum reads as a pattern".into()));
         }
         let entry = self
@@ -221,7 +221,8 @@ impl Auth {
 
     /// `app` with the router's routes merged in and the state every extractor reads layered over
     /// all of them. Call it after adding the app's routes (a route added later does not see the
-    /// state, and its extractors answer 500).
+    /// state, and its extractors answer 500). Mount it at the root, never under
+    /// [`Router::nest`]: the routes are the paths of the services' registered URIs, as written.
     ///
     /// # Panics
     /// As [`Router::merge`] does, when `app` already routes one of [`Auth::paths`]: a

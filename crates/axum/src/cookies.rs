@@ -21,18 +21,26 @@ pub const SIGN_OUT_COOKIE: &str = "__Host-ol-sign-out";
 /// The most sign-ins one browser may have in flight; past it the oldest is dropped. Each rides
 /// on every request, so a browser never carries more than a few.
 pub const MAX_PENDING_SIGN_INS: usize = 5;
-/// The longest cookie value read; longer ones are ignored.
-const MAX_COOKIE_VALUE: usize = 3072;
+/// The longest cookie value read or written; longer ones are ignored (and pending ones cleared).
+pub(crate) const MAX_COOKIE_VALUE: usize = 2048;
+/// The most bytes all pending sign-in cookies of a browser may hold together, so that with the
+/// session cookie they stay well inside the 8 KiB request-header limit of common proxies.
+pub(crate) const MAX_PENDING_BYTES: usize = 5 * 1024;
 
-/// Every `name=value` pair the browser sent, in order.
-pub(crate) fn all(headers: &HeaderMap) -> impl Iterator<Item = (&str, &str)> {
+/// Every `name=value` pair the browser sent, in order (empty values left out).
+fn pairs(headers: &HeaderMap) -> impl Iterator<Item = (&str, &str)> {
     headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .filter(|(_, value)| !value.is_empty() && value.len() <= MAX_COOKIE_VALUE)
+        .filter(|(_, value)| !value.is_empty())
+}
+
+/// Every readable `name=value` pair (values longer than any this crate writes are left out).
+pub(crate) fn all(headers: &HeaderMap) -> impl Iterator<Item = (&str, &str)> {
+    pairs(headers).filter(|(_, value)| value.len() <= MAX_COOKIE_VALUE)
 }
 
 /// The value of the first cookie called `name`.
@@ -40,18 +48,19 @@ pub(crate) fn get<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     all(headers).find(|(n, _)| *n == name).map(|(_, v)| v)
 }
 
-/// The pending sign-in cookies: (name, sealed bytes). Values that are not base64url are left
-/// out.
-pub(crate) fn pending(headers: &HeaderMap) -> Vec<(String, Vec<u8>)> {
-    let mut out: Vec<(String, Vec<u8>)> = Vec::new();
-    for (name, value) in all(headers) {
+/// The pending sign-in cookies: (name, sealed bytes, if the value is readable base64url of a
+/// sensible size; `None` marks one to clear). Each name once.
+pub(crate) fn pending(headers: &HeaderMap) -> Vec<(String, Option<Vec<u8>>)> {
+    let mut out: Vec<(String, Option<Vec<u8>>)> = Vec::new();
+    for (name, value) in pairs(headers) {
         if !name.starts_with(PENDING_COOKIE_PREFIX) || out.iter().any(|(n, _)| n == name) {
             continue;
         }
-        if let Ok(bytes) = URL_SAFE_NO_PAD.decode(value) {
-            out.push((name.to_owned(), bytes));
-        }
-        if out.len() >= MAX_PENDING_SIGN_INS * 2 {
+        let bytes = (value.len() <= MAX_COOKIE_VALUE)
+            .then(|| URL_SAFE_NO_PAD.decode(value).ok())
+            .flatten();
+        out.push((name.to_owned(), bytes));
+        if out.len() >= MAX_PENDING_SIGN_INS * 4 {
             break;
         }
     }
@@ -80,9 +89,10 @@ pub(crate) fn set(headers: &mut HeaderMap, name: &str, value: &str, max_age: i64
     }
 }
 
-/// Adds a `Set-Cookie` holding `sealed` bytes, base64url.
-pub(crate) fn set_sealed(headers: &mut HeaderMap, name: &str, sealed: &[u8], max_age: i64) {
-    set(headers, name, &URL_SAFE_NO_PAD.encode(sealed), max_age);
+/// The cookie value of `sealed` bytes (base64url), if it is not too long to write.
+pub(crate) fn sealed_value(sealed: &[u8]) -> Option<String> {
+    let value = URL_SAFE_NO_PAD.encode(sealed);
+    (value.len() <= MAX_COOKIE_VALUE).then_some(value)
 }
 
 /// Adds a `Set-Cookie` that deletes `name`.
@@ -135,8 +145,19 @@ mod tests {
         assert!(!name.contains("state-1"));
         assert_ne!(name, pending_name("state-2"));
         let mut headers = HeaderMap::new();
-        let cookie = format!("{name}=AQID; {name}=BAUG; {PENDING_COOKIE_PREFIX}x=!!");
+        let long = "A".repeat(MAX_COOKIE_VALUE + 1);
+        let cookie = format!(
+            "{name}=AQID; {name}=BAUG; {PENDING_COOKIE_PREFIX}x=!!; {PENDING_COOKIE_PREFIX}y={long}"
+        );
         headers.append(COOKIE, HeaderValue::from_str(&cookie).unwrap());
-        assert_eq!(pending(&headers), vec![(name, vec![1, 2, 3])]);
+        assert_eq!(
+            pending(&headers),
+            vec![
+                (name, Some(vec![1, 2, 3])),
+                (format!("{PENDING_COOKIE_PREFIX}x"), None),
+                (format!("{PENDING_COOKIE_PREFIX}y"), None),
+            ],
+            "unreadable pending cookies are listed, to be cleared"
+        );
     }
 }

@@ -155,26 +155,51 @@ impl RouteError {
     }
 }
 
+/// What the person is told, by what to do: never the error's own text, which may name hosts or
+/// repeat what One Login said (that goes to the log, with the code).
+fn sentence(action: Action) -> &'static str {
+    match action {
+        Action::RetryLater => {
+            "GOV.UK One Login or this service is not answering properly just now. Try again in a few minutes."
+        }
+        Action::StartAgain => {
+            "This sign-in could not be finished: it may have expired or been used already. Start again."
+        }
+        Action::Misconfigured => {
+            "This service is not set up correctly, so you cannot sign in just now. Try again later."
+        }
+        _ => "This request was refused. Start again from the service's home page.",
+    }
+}
+
 impl From<SignInError> for RouteError {
     fn from(e: SignInError) -> Self {
-        Self::new(sign_in_status(&e), e.code(), e.to_string(), e.action())
+        tracing::warn!(code = e.code(), error = %e, "sign-in failed");
+        Self::new(
+            sign_in_status(&e),
+            e.code(),
+            sentence(e.action()),
+            e.action(),
+        )
     }
 }
 
 impl From<SignOutError> for RouteError {
     fn from(e: SignOutError) -> Self {
+        tracing::warn!(code = e.code(), error = %e, "sign-out failed");
         let status = match e.action() {
             Action::RetryLater => StatusCode::BAD_GATEWAY,
             Action::StartAgain | Action::Refused => StatusCode::BAD_REQUEST,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        Self::new(status, e.code(), e.to_string(), e.action())
+        Self::new(status, e.code(), sentence(e.action()), e.action())
     }
 }
 
 impl From<SessionStoreError> for RouteError {
     fn from(e: SessionStoreError) -> Self {
-        tracing::error!(code = e.code(), error = %e, "session store failed");
+        // The store client's own words may name hosts: the code is enough here.
+        tracing::error!(code = e.code(), "session store failed");
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
             e.code(),

@@ -28,6 +28,10 @@ struct Inner {
     by_recency: BTreeMap<(i64, u64), SessionKey>,
     /// subject → (save tick → session): a subject's sessions, the least recently saved first.
     by_subject: HashMap<SubjectKey, BTreeMap<u64, SessionKey>>,
+    /// subject → the latest back-channel cut-off: sign-ins made at or before it are not saved.
+    ended: HashMap<SubjectKey, (i64, i64)>,
+    /// (forget at, subject): the cut-offs, the first to be forgotten first.
+    ended_by_expiry: BTreeMap<(i64, SubjectKey), ()>,
     tick: u64,
 }
 
@@ -84,7 +88,7 @@ impl InMemorySessionStore {
 
     fn load_now(&self, key: &SessionKey, now: i64) -> Option<StoredSession> {
         let mut inner = self.lock();
-        inner.sweep_idle(&self.limits, now);
+        inner.sweep(&self.limits, now);
         let entry = inner.sessions.get(key)?;
         let live = entry.session.clone().live(&self.limits, now);
         if live.is_empty() {
@@ -102,9 +106,39 @@ impl InMemorySessionStore {
 
     fn save_now(&self, key: &SessionKey, session: StoredSession, now: i64) {
         let mut inner = self.lock();
-        inner.sweep_idle(&self.limits, now);
+        inner.sweep(&self.limits, now);
         inner.remove(key);
-        let session = session.live(&self.limits, now);
+        self.put(&mut inner, key, session, now);
+    }
+
+    fn replace_now(
+        &self,
+        old: Option<&SessionKey>,
+        new: &SessionKey,
+        session: StoredSession,
+        now: i64,
+    ) -> bool {
+        let mut inner = self.lock();
+        inner.sweep(&self.limits, now);
+        if let Some(old) = old
+            && inner.remove(old).is_none()
+        {
+            return false;
+        }
+        inner.remove(new);
+        self.put(&mut inner, new, session, now);
+        true
+    }
+
+    /// Files `session` (live, without ended sign-ins) under `key`, then keeps the caps.
+    fn put(&self, inner: &mut Inner, key: &SessionKey, session: StoredSession, now: i64) {
+        let mut session = session.live(&self.limits, now);
+        session.sign_ins.retain(|s| {
+            inner
+                .ended
+                .get(&s.subject)
+                .is_none_or(|(cutoff, _)| s.signed_in_at > *cutoff)
+        });
         if session.is_empty() {
             return;
         }
@@ -124,6 +158,24 @@ impl InMemorySessionStore {
 
     fn end_now(&self, subject: &SubjectKey, made_at_or_before: i64) -> usize {
         let mut inner = self.lock();
+        let forget_at = made_at_or_before.saturating_add(self.limits.absolute_secs());
+        let cutoff = match inner.ended.get(subject).copied() {
+            Some((earlier, at)) => {
+                inner.ended_by_expiry.remove(&(at, subject.clone()));
+                made_at_or_before.max(earlier)
+            }
+            None => made_at_or_before,
+        };
+        inner.ended.insert(subject.clone(), (cutoff, forget_at));
+        inner
+            .ended_by_expiry
+            .insert((forget_at, subject.clone()), ());
+        while inner.ended.len() > self.limits.capacity.max(1) {
+            let Some(((_, oldest), ())) = inner.ended_by_expiry.pop_first() else {
+                break;
+            };
+            inner.ended.remove(&oldest);
+        }
         let keys: Vec<SessionKey> = inner
             .by_subject
             .get(subject)
@@ -187,6 +239,19 @@ impl Inner {
             self.by_recency.remove(&entry.recency);
             entry.recency = (now, tick);
             self.by_recency.insert((now, tick), key.clone());
+        }
+    }
+
+    /// Drops idle sessions and cut-offs past their time.
+    fn sweep(&mut self, limits: &SessionLimits, now: i64) {
+        self.sweep_idle(limits, now);
+        while let Some(((at, subject), ())) = self.ended_by_expiry.first_key_value() {
+            if *at > now {
+                break;
+            }
+            let subject = subject.clone();
+            self.ended_by_expiry.pop_first();
+            self.ended.remove(&subject);
         }
     }
 
@@ -261,6 +326,17 @@ impl SessionStore for InMemorySessionStore {
     ) -> BoxFuture<'_, Result<(), SessionStoreError>> {
         self.save_now(key, session, now);
         Box::pin(async { Ok(()) })
+    }
+
+    fn replace(
+        &self,
+        old: Option<&SessionKey>,
+        new: &SessionKey,
+        session: StoredSession,
+        now: i64,
+    ) -> BoxFuture<'_, Result<bool, SessionStoreError>> {
+        let replaced = self.replace_now(old, new, session, now);
+        Box::pin(async move { Ok(replaced) })
     }
 
     fn remove(&self, key: &SessionKey) -> BoxFuture<'_, Result<(), SessionStoreError>> {

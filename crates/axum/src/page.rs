@@ -53,10 +53,14 @@ pub(crate) fn respond(status: StatusCode, mut headers: HeaderMap, body: Body) ->
 }
 
 pub(crate) fn redirect(to: &str, mut headers: HeaderMap) -> Response {
-    if let Ok(v) = HeaderValue::from_str(to) {
-        headers.insert(header::LOCATION, v);
+    match HeaderValue::from_str(to) {
+        Ok(v) => {
+            headers.insert(header::LOCATION, v);
+            respond(StatusCode::SEE_OTHER, headers, Body::empty())
+        }
+        // Every place is ASCII by construction (URLs, checked paths); never a 303 to nowhere.
+        Err(_) => respond(StatusCode::INTERNAL_SERVER_ERROR, headers, Body::empty()),
     }
-    respond(StatusCode::SEE_OTHER, headers, Body::empty())
 }
 
 pub(crate) fn html(status: StatusCode, mut headers: HeaderMap, body: String) -> Response {

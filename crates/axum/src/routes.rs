@@ -14,6 +14,9 @@ use govuk_one_login::{
 
 use crate::auth::Auth;
 use crate::cookies::{self, MAX_PENDING_SIGN_INS, SESSION_COOKIE, SIGN_OUT_COOKIE};
+
+/// The longest `return_to` the router keeps (bytes): it rides in a cookie on every request.
+pub(crate) const MAX_RETURN_TO_IN_COOKIE: usize = 256;
 use crate::error::RouteError;
 use crate::page;
 
@@ -44,34 +47,34 @@ pub(crate) async fn load(auth: &Auth, headers: &HeaderMap) -> Result<Browser, Ro
     })
 }
 
-/// Files `session` under a new id (the old one ends), or ends it when it is empty; adds the
-/// session cookie (or its deletion) to `headers`.
+/// Moves `session` to a new id (the old one ends), or ends it when it is empty; adds the session
+/// cookie (or its deletion) to `headers`. `false` when the old session was no longer live (a
+/// concurrent sign-out or logout ended it): nothing was written then.
 async fn rotate(
     auth: &Auth,
     old: Option<&SessionId>,
     session: StoredSession,
     headers: &mut HeaderMap,
-) -> Result<(), RouteError> {
-    let store = &auth.inner.store;
-    if session.is_empty() {
-        if let Some(old) = old {
-            store.remove(&old.key()).await?;
-        }
-        cookies::clear(headers, SESSION_COOKIE);
-        return Ok(());
-    }
+) -> Result<bool, RouteError> {
+    let empty = session.is_empty();
     let new = SessionId::generate()?;
-    store.save(&new.key(), session, auth.now()).await?;
-    if let Some(old) = old {
-        store.remove(&old.key()).await?;
+    let old_key = old.map(SessionId::key);
+    let replaced = auth
+        .inner
+        .store
+        .replace(old_key.as_ref(), &new.key(), session, auth.now())
+        .await?;
+    if empty || !replaced {
+        cookies::clear(headers, SESSION_COOKIE);
+    } else {
+        cookies::set(
+            headers,
+            SESSION_COOKIE,
+            new.cookie_value(),
+            auth.inner.limits.absolute_secs(),
+        );
     }
-    cookies::set(
-        headers,
-        SESSION_COOKIE,
-        new.cookie_value(),
-        auth.inner.limits.absolute_secs(),
-    );
-    Ok(())
+    Ok(replaced)
 }
 
 fn query_param(query: Option<&str>, name: &str) -> Result<Option<String>, RouteError> {
@@ -131,10 +134,13 @@ async fn start_sign_in(
         Some("true") => true,
         Some(_) => return Err(RouteError::bad_query("identity")),
     };
-    let return_to = query_param(query, "return_to")?
-        .map(|r| ReturnTo::parse(&r))
-        .transpose()
-        .map_err(|_| RouteError::bad_query("return_to"))?;
+    let return_to = match query_param(query, "return_to")? {
+        None => None,
+        Some(r) if r.len() <= MAX_RETURN_TO_IN_COOKIE => {
+            Some(ReturnTo::parse(&r).map_err(|_| RouteError::bad_query("return_to"))?)
+        }
+        Some(_) => return Err(RouteError::bad_query("return_to")),
+    };
     let start = rp
         .start_sign_in(SignInOptions {
             identity,
@@ -142,28 +148,34 @@ async fn start_sign_in(
             ..SignInOptions::default()
         })
         .await?;
-    let sealed = auth.inner.sealer.seal(&start.pending)?;
+    let value = cookies::sealed_value(&auth.inner.sealer.seal(&start.pending)?)
+        .ok_or_else(|| RouteError::bad_query("return_to"))?;
     let mut headers = HeaderMap::new();
-    // At most a few sign-ins in flight per browser: past that, the oldest (and any cookie that
-    // no longer opens) goes.
-    let mut held: Vec<(String, i64)> = Vec::new();
+    // At most a few sign-ins in flight per browser, and a few kilobytes of them: past that, the
+    // oldest go, and so does any cookie that no longer opens.
+    let mut held: Vec<(String, i64, usize)> = Vec::new();
     for (name, bytes) in cookies::pending(request) {
-        match auth.inner.sealer.open::<PendingSignIn>(&bytes) {
-            Ok(p) => held.push((name, p.created_at())),
-            Err(_) => cookies::clear(&mut headers, &name),
+        match bytes.map(|b| (auth.inner.sealer.open::<PendingSignIn>(&b), b.len())) {
+            Some((Ok(p), len)) => {
+                let size = len * 4 / 3 + name.len();
+                held.push((name, p.created_at(), size));
+            }
+            _ => cookies::clear(&mut headers, &name),
         }
     }
-    held.sort_by_key(|(_, created)| *created);
-    let excess = (held.len() + 1).saturating_sub(MAX_PENDING_SIGN_INS);
-    for (name, _) in held.iter().take(excess) {
-        cookies::clear(&mut headers, name);
+    held.sort_by_key(|(_, created, _)| std::cmp::Reverse(*created));
+    let name = cookies::pending_name(start.pending.state().secret());
+    let mut total = value.len() + name.len();
+    let mut kept = 1;
+    for (held_name, _, len) in held {
+        if kept < MAX_PENDING_SIGN_INS && total + len <= cookies::MAX_PENDING_BYTES {
+            kept += 1;
+            total += len;
+        } else {
+            cookies::clear(&mut headers, &held_name);
+        }
     }
-    cookies::set_sealed(
-        &mut headers,
-        &cookies::pending_name(start.pending.state().secret()),
-        &sealed,
-        rp.pending_ttl_secs(),
-    );
+    cookies::set(&mut headers, &name, &value, rp.pending_ttl_secs());
     Ok(page::redirect(start.url.as_str(), headers))
 }
 
@@ -198,7 +210,7 @@ async fn finish_sign_in(
     let mut names = Vec::new();
     let mut pendings = Vec::new();
     for (name, bytes) in cookies::pending(request) {
-        if let Ok(p) = auth.inner.sealer.open::<PendingSignIn>(&bytes)
+        if let Some(Ok(p)) = bytes.map(|b| auth.inner.sealer.open::<PendingSignIn>(&b))
             && services.iter().any(|s| s == p.service())
         {
             names.push(name);
@@ -221,15 +233,18 @@ async fn finish_sign_in(
         .one_login
         .finish_sign_in(query, &mut vec![pending])
         .await?;
+    let entry = StoredSignIn::seal(&auth.inner.sealer, &signed_in, auth.now())?;
     let browser = load(auth, request).await?;
     let mut session = browser.session;
-    session.put(StoredSignIn::seal(
-        &auth.inner.sealer,
-        &signed_in,
-        auth.now(),
-    )?);
-    // A new session id for the signed-in person (no session fixation).
-    rotate(auth, browser.id.as_ref(), session, out).await?;
+    session.put(entry.clone());
+    // A new session id for the signed-in person (no session fixation). When a concurrent request
+    // ended the browser's session meanwhile, the new one holds this sign-in alone.
+    if !rotate(auth, browser.id.as_ref(), session, out).await? {
+        let alone = StoredSession {
+            sign_ins: vec![entry],
+        };
+        rotate(auth, None, alone, out).await?;
+    }
     let to = return_to.unwrap_or_else(|| auth.inner.after_sign_in.clone());
     Ok(page::redirect(&to, std::mem::take(out)))
 }
@@ -249,7 +264,9 @@ pub(crate) enum Site {
     Unknown,
 }
 
-pub(crate) fn site_of(auth: &Auth, headers: &HeaderMap) -> Site {
+/// Where the request came from, judged by `Sec-Fetch-Site`, else by `Origin` against the
+/// origins of this service's own redirect URIs.
+pub(crate) fn site_of(rp: &RelyingParty, headers: &HeaderMap) -> Site {
     if let Some(v) = headers.get("sec-fetch-site") {
         return match v.to_str() {
             Ok("same-origin" | "none") => Site::Same,
@@ -257,12 +274,11 @@ pub(crate) fn site_of(auth: &Auth, headers: &HeaderMap) -> Site {
         };
     }
     if let Some(origin) = headers.get(header::ORIGIN) {
-        let ours = auth.inner.one_login.iter().any(|rp| {
-            rp.config()
-                .redirect_uris()
-                .iter()
-                .any(|u| origin.to_str().ok() == Some(u.origin().ascii_serialization().as_str()))
-        });
+        let ours = rp
+            .config()
+            .redirect_uris()
+            .iter()
+            .any(|u| origin.to_str().ok() == Some(u.origin().ascii_serialization().as_str()));
         return if ours { Site::Same } else { Site::Other };
     }
     Site::Unknown
@@ -277,7 +293,7 @@ pub(crate) async fn sign_out_get(
 ) -> Response {
     let result = async {
         let rp = relying_party(&auth, &service)?;
-        match site_of(&auth, &headers) {
+        match site_of(rp, &headers) {
             Site::Other => Err(RouteError::cross_site()),
             Site::Same => sign_out(&auth, rp, &headers).await,
             Site::Unknown => {
@@ -309,7 +325,7 @@ pub(crate) async fn sign_out_post(
 ) -> Response {
     let result = async {
         let rp = relying_party(&auth, &service)?;
-        if site_of(&auth, &headers) == Site::Other {
+        if site_of(rp, &headers) == Site::Other {
             return Err(RouteError::cross_site());
         }
         let token = url::form_urlencoded::parse(&body)
@@ -340,6 +356,7 @@ async fn sign_out(
     };
     session.remove(rp.name());
     let mut out = HeaderMap::new();
+    // `false`: a concurrent request ended the session already; the sign-in is ended either way.
     rotate(auth, browser.id.as_ref(), session, &mut out).await?;
     // A sign-in that no longer opens (its key was retired) is ended all the same.
     let Ok(signed_in) = stored.open(&auth.inner.sealer) else {
@@ -350,9 +367,10 @@ async fn sign_out(
         // The local sign-in has ended; the page says One Login's could not be.
         Err(e) => return Ok(auth.error(&RouteError::from(e), out)),
     };
-    if let Some(pending) = &start.pending {
-        let sealed = auth.inner.sealer.seal(pending)?;
-        cookies::set_sealed(&mut out, SIGN_OUT_COOKIE, &sealed, rp.pending_ttl_secs());
+    if let Some(pending) = &start.pending
+        && let Some(value) = cookies::sealed_value(&auth.inner.sealer.seal(pending)?)
+    {
+        cookies::set(&mut out, SIGN_OUT_COOKIE, &value, rp.pending_ttl_secs());
     }
     Ok(page::redirect(start.url.as_str(), out))
 }

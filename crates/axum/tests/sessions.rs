@@ -633,3 +633,89 @@ async fn signed_in_user_redirects_a_page_to_sign_in_and_answers_an_api_with_401(
     let account = tab.get("/account").await;
     assert_eq!(account.text().await.unwrap(), app.harness.subject("app"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_site_forcing_sign_ins_cannot_grow_the_browsers_cookies_past_a_few_kilobytes() {
+    let app = common::start().await;
+    let tab = Tab::new(&app);
+    tab.sign_in(&app, "app").await;
+    let long = format!("/{}", "%22".repeat(85));
+    assert!(long.len() <= 256);
+    for _ in 0..12 {
+        let r = tab
+            .get_with(
+                &format!("/sign-in/app?return_to={}", urlencode(&long)),
+                &[("sec-fetch-site", "cross-site")],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+    // Each start sets one new pending cookie of a bounded size (and clears the oldest).
+    let r = tab.get("/sign-in/app").await;
+    let kept = set_cookies(&r)
+        .into_iter()
+        .filter(|c| !c.contains("Max-Age=0"))
+        .count();
+    assert_eq!(kept, 1);
+    for cookie in set_cookies(&r) {
+        assert!(cookie.len() < 2_200, "{} bytes", cookie.len());
+    }
+    let too_long = format!("/{}", "a".repeat(300));
+    let r = tab
+        .get(&format!("/sign-in/app?return_to={}", urlencode(&too_long)))
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        tab.signed_in().await,
+        ["app"],
+        "the signed-in session is untouched"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pending_cookies_stay_within_five_and_five_kilobytes_however_many_sign_ins_start() {
+    let app = common::start().await;
+    // Carry the cookies by hand, as a browser would, to see their total size.
+    let client = bare();
+    let mut jar: Vec<(String, String)> = Vec::new();
+    let long = format!("/{}", "%22".repeat(85));
+    for i in 0..12 {
+        let header: String = jar
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut request =
+            client.get(app.url(&format!("/sign-in/app?return_to={}", urlencode(&long))));
+        if !header.is_empty() {
+            request = request.header("cookie", header);
+        }
+        let r = request.send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "start {i}");
+        for cookie in set_cookies(&r) {
+            let pair = cookie.split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            jar.retain(|(k, _)| k != name);
+            if !cookie.contains("Max-Age=0") {
+                jar.push((name.to_owned(), value.to_owned()));
+            }
+        }
+        let total: usize = jar.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
+        assert!(jar.len() <= 5, "{} pending cookies", jar.len());
+        assert!(total <= 5 * 1024 + 64, "{total} bytes of pending cookies");
+    }
+    // A cookie that does not open (planted, or sealed by a retired key) is cleared at the next start.
+    let r = client
+        .get(app.url("/sign-in/app"))
+        .header("cookie", "__Host-ol-pending-0123456789abcdef=AAAA")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        set_cookies(&r)
+            .iter()
+            .any(|c| c.starts_with("__Host-ol-pending-0123456789abcdef=;")),
+        "{:?}",
+        set_cookies(&r)
+    );
+}

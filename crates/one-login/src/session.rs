@@ -363,12 +363,31 @@ pub trait SessionStore: Send + Sync + fmt::Debug {
         now: i64,
     ) -> BoxFuture<'_, Result<(), SessionStoreError>>;
 
+    /// Moves a browser's session to a new key (the session id changes at every sign-in and
+    /// sign-out), in one step: `old` (if any) ends and `session` is filed under `new` as
+    /// [`save`](Self::save) files it — unless `old` is given and no longer live (it was signed
+    /// out, logged out or rotated by a concurrent request), in which case nothing is written and
+    /// the answer is `false`. The caller then starts again from what is live, so a concurrent
+    /// sign-out is never undone by a stale copy. An empty `session` only ends `old`.
+    fn replace(
+        &self,
+        old: Option<&SessionKey>,
+        new: &SessionKey,
+        session: StoredSession,
+        now: i64,
+    ) -> BoxFuture<'_, Result<bool, SessionStoreError>>;
+
     /// Ends the session filed under `key` (nothing if there is none).
     fn remove(&self, key: &SessionKey) -> BoxFuture<'_, Result<(), SessionStoreError>>;
 
     /// Ends, in every session, the sign-ins of `subject` made at or before `made_at_or_before`
     /// (their `signed_in_at`, on One Login's clock); a session left with no sign-in ends. Returns
     /// how many sign-ins ended. Sign-ins made later survive.
+    ///
+    /// The cut-off is also remembered for the subject (for the absolute lifetime): a later
+    /// [`save`](Self::save) or [`replace`](Self::replace) drops that subject's sign-ins made at or
+    /// before it, so a sign-in finishing while the logout arrived, or a concurrent request
+    /// writing back a copy read before it, cannot bring an ended sign-in back.
     fn end_sign_ins(
         &self,
         subject: &SubjectKey,

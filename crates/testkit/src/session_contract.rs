@@ -41,10 +41,10 @@ async fn save(store: &dyn SessionStore, key: &SessionKey, value: StoredSession, 
 }
 
 /// Checks that a [`SessionStore`] keeps the contract `govuk-one-login-axum` relies on: what is
-/// saved loads back whole; removal, idle expiry (restarted by each load) and absolute expiry per
+/// saved loads back whole; `replace` moving a live session and refusing a stale one; removal, idle expiry (restarted by each load) and absolute expiry per
 /// sign-in; the cap per (service, `sub`) ending the least recently saved sessions; and
 /// back-channel logout ending, in every session, only the subject's sign-ins made at or before
-/// the cut-off. `make` builds an empty store keeping the limits it is given (each call a fresh,
+/// the cut-off, and remembering it against sign-ins saved later. `make` builds an empty store keeping the limits it is given (each call a fresh,
 /// empty store: for a shared store, a fresh key prefix).
 ///
 /// `govuk-one-login-axum`'s tests run it against its `InMemorySessionStore`; a shared store's
@@ -91,6 +91,40 @@ where
         None,
         "an empty session is not kept"
     );
+
+    // Replace: the old key ends and the new one holds the session, unless the old one is gone.
+    let store = make(limits);
+    let store = store.as_ref();
+    let (old, new, late) = (key(), key(), key());
+    let value = session(vec![sign_in("s1", "hal", t0, t0)]);
+    save(store, &old, value.clone(), t0).await;
+    let replaced = store.replace(Some(&old), &new, value.clone(), t0 + 1).await;
+    assert!(matches!(replaced, Ok(true)), "a live session is replaced");
+    assert_eq!(load(store, &old, t0 + 1).await, None, "the old key ends");
+    assert_eq!(
+        load(store, &new, t0 + 1).await,
+        Some(value.clone()),
+        "the new key holds it"
+    );
+    let stale = store
+        .replace(Some(&old), &late, value.clone(), t0 + 2)
+        .await;
+    assert!(matches!(stale, Ok(false)), "a stale copy is refused");
+    assert_eq!(
+        load(store, &late, t0 + 2).await,
+        None,
+        "and nothing is written"
+    );
+    let fresh = store.replace(None, &late, value.clone(), t0 + 2).await;
+    assert!(matches!(fresh, Ok(true)), "no old key: a new session");
+    let emptied = store
+        .replace(Some(&late), &key(), StoredSession::default(), t0 + 3)
+        .await;
+    assert!(
+        matches!(emptied, Ok(true)),
+        "an empty session only ends the old key"
+    );
+    assert_eq!(load(store, &late, t0 + 3).await, None);
 
     // Idle expiry, restarted by each load.
     let store = make(limits);
@@ -233,4 +267,30 @@ where
         .end_sign_ins(&SubjectKey::of("s1", "fay"), t0 + 10)
         .await;
     assert!(matches!(again, Ok(0)), "ending again ends nothing");
+    // The cut-off is remembered: a copy written back afterwards, or a sign-in that was finishing
+    // while the logout arrived, cannot bring an ended sign-in back; a later sign-in can be saved.
+    let (stale, later) = (key(), key());
+    save(
+        store,
+        &stale,
+        session(vec![sign_in("s1", "fay", t0 + 3, t0)]),
+        t0 + 20,
+    )
+    .await;
+    assert_eq!(
+        load(store, &stale, t0 + 20).await,
+        None,
+        "an ended sign-in is not saved again"
+    );
+    save(
+        store,
+        &later,
+        session(vec![sign_in("s1", "fay", t0 + 11, t0 + 20)]),
+        t0 + 20,
+    )
+    .await;
+    assert!(
+        load(store, &later, t0 + 20).await.is_some(),
+        "a sign-in after the cut-off is"
+    );
 }
