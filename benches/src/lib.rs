@@ -10,8 +10,11 @@
 //!    raw aws-lc signature check (the floor); and this project's verifier against key sets of
 //!    [`KEY_COUNTS`] keys;
 //! 2. runs the `scale` binary: the cold cache under concurrency, the unknown-kid flood, whole
-//!    sign-ins on loopback and 100 services on one provider ([`run_all`]), against the testkit's
-//!    mock One Login, into `target/bench-scale.json`;
+//!    sign-ins on loopback and 100 services on one provider, then issue 18's figures: sign-ins
+//!    through the axum router next to the facade ([`router_sign_ins`]), the library's time per
+//!    sign-in against its crypto floor ([`cpu_vs_crypto_floor`]) and the memory of one stored
+//!    session ([`session_memory`]) ([`run_all`]), against the testkit's mock One Login, into
+//!    `target/bench-scale.json`;
 //! 3. runs the `summary` binary: criterion's medians become throughput ratios, which with the
 //!    scale figures are written to `target/bench-summary.json` ([`summarize`]) and printed as a
 //!    table with the issue's targets ([`table`]).
@@ -37,6 +40,7 @@
 
 mod contenders;
 mod error;
+mod router;
 mod scale;
 mod summary;
 
@@ -45,6 +49,9 @@ pub use contenders::{
     RawAwsLc, TOKEN_LIFETIME_SECS, TokenFixture, id_token_claims, tampered, unix_now,
 };
 pub use error::BenchError;
+pub use router::{
+    FloorReport, RouterReport, SessionReport, cpu_vs_crypto_floor, router_sign_ins, session_memory,
+};
 pub use scale::{
     ColdCacheReport, FloodReport, ScalePlan, ServicesReport, SignInReport, TimedTransport,
     client_key, cold_cache, many_services, run_all, service_spec, sign_ins, unknown_kid_flood,

@@ -71,7 +71,7 @@ impl HttpTransport for TimedTransport {
     }
 }
 
-async fn start_provider() -> Result<MockOneLogin, BenchError> {
+pub(crate) async fn start_provider() -> Result<MockOneLogin, BenchError> {
     MockOneLogin::try_start()
         .await
         .map_err(|e| BenchError::ProviderStart { code: e.code() })
@@ -95,7 +95,7 @@ fn count(provider: &MockOneLogin, endpoint: Endpoint) -> u64 {
     u64::try_from(provider.requests_to(endpoint.path()).len()).unwrap_or(u64::MAX)
 }
 
-fn check_positive(name: &'static str, value: usize) -> Result<(), BenchError> {
+pub(crate) fn check_positive(name: &'static str, value: usize) -> Result<(), BenchError> {
     if value == 0 {
         return Err(BenchError::BadParameter {
             name,
@@ -294,7 +294,11 @@ pub fn service_spec(index: usize, key_pem: &SecretString) -> ServiceSpec {
     }
 }
 
-fn services(provider: &MockOneLogin, n: usize, key: &SecretString) -> Result<Services, BenchError> {
+pub(crate) fn services(
+    provider: &MockOneLogin,
+    n: usize,
+    key: &SecretString,
+) -> Result<Services, BenchError> {
     ServicesFile {
         provider: provider.provider_spec(),
         services: (0..n).map(|i| service_spec(i, key)).collect(),
@@ -308,14 +312,17 @@ fn services(provider: &MockOneLogin, n: usize, key: &SecretString) -> Result<Ser
 
 /// The time one sign-in spent in each part.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-struct Split {
-    start: Duration,
-    browser: Duration,
-    finish: Duration,
+pub(crate) struct Split {
+    pub(crate) start: Duration,
+    pub(crate) browser: Duration,
+    pub(crate) finish: Duration,
 }
 
 /// One whole sign-in: start, the browser leg at the provider, finish.
-async fn sign_in(rp: &RelyingParty, provider: &MockOneLogin) -> Result<Split, BenchError> {
+pub(crate) async fn sign_in(
+    rp: &RelyingParty,
+    provider: &MockOneLogin,
+) -> Result<Split, BenchError> {
     let t = Instant::now();
     let start = rp
         .start_sign_in(SignInOptions::default())
@@ -572,6 +579,15 @@ pub struct ScalePlan {
     pub concurrency_levels: [usize; 2],
     /// Services on one provider.
     pub services: usize,
+    /// Sequential sign-ins through the router and through the facade (each), and router
+    /// sign-ins at [`ScalePlan::router_concurrency`].
+    pub router_sign_ins: usize,
+    /// Browsers signing in through the router at once (`router_signins_per_second`).
+    pub router_concurrency: usize,
+    /// Sequential sign-ins timed against the crypto floor (and as many again for process CPU).
+    pub floor_sign_ins: usize,
+    /// Sessions filed in the in-memory store for memory per session.
+    pub sessions: usize,
 }
 
 impl ScalePlan {
@@ -583,6 +599,10 @@ impl ScalePlan {
         concurrent_sign_ins: 400,
         concurrency_levels: [8, 32],
         services: 100,
+        router_sign_ins: 400,
+        router_concurrency: 8,
+        floor_sign_ins: 400,
+        sessions: 10_000,
     };
 }
 
@@ -700,6 +720,88 @@ pub async fn run_all(
     figures.push(Figure::new(
         format!("services_{n}_bytes_per_service"),
         services.bytes_per_service as f64,
+        "bytes",
+    ));
+
+    figures.extend(issue_18(plan, allocated).await?);
+    Ok(figures)
+}
+
+/// Issue 18: sign-ins through the axum router next to the facade, the library against its
+/// crypto floor, memory per stored session.
+async fn issue_18(
+    plan: ScalePlan,
+    allocated: fn() -> usize,
+) -> Result<Vec<crate::Figure>, BenchError> {
+    use crate::Figure;
+    let mut figures = Vec::new();
+    let router = crate::router_sign_ins(plan.router_sign_ins, plan.router_concurrency).await?;
+    println!("{router:?}");
+    figures.push(Figure::new(
+        "router_signins_per_second",
+        router.per_second(),
+        "per_second",
+    ));
+    figures.push(Figure::new(
+        "router_overhead_ratio",
+        router.overhead_ratio(),
+        "ratio",
+    ));
+    figures.push(Figure::new(
+        "router_signins_per_second_sequential",
+        router.per_second_sequential(),
+        "per_second",
+    ));
+    figures.push(Figure::new("router_signin_us", us(router.router), "us"));
+    figures.push(Figure::new("facade_signin_us", us(router.facade), "us"));
+
+    let floor = crate::cpu_vs_crypto_floor(plan.floor_sign_ins).await?;
+    println!("{floor:?}");
+    figures.push(Figure::new(
+        "signin_cpu_vs_crypto_floor",
+        floor.ratio(),
+        "ratio",
+    ));
+    figures.push(Figure::new(
+        "signin_library_median_us",
+        us(floor.library),
+        "us",
+    ));
+    figures.push(Figure::new("crypto_floor_us", us(floor.floor), "us"));
+    figures.push(Figure::new(
+        "crypto_floor_rs256_sign_us",
+        us(floor.rs256_sign),
+        "us",
+    ));
+    figures.push(Figure::new(
+        "crypto_floor_es256_verify_us",
+        us(floor.es256_verify),
+        "us",
+    ));
+    figures.push(Figure::new(
+        "rsa_key_parse_us",
+        us(floor.rsa_key_parse),
+        "us",
+    ));
+    if let Some(cpu) = floor.process_cpu {
+        figures.push(Figure::new("signin_process_cpu_us", us(cpu), "us"));
+    }
+
+    let sessions = crate::session_memory(plan.sessions, allocated).await?;
+    println!("{sessions:?}");
+    figures.push(Figure::new(
+        "session_bytes",
+        sessions.bytes_per_session as f64,
+        "bytes",
+    ));
+    figures.push(Figure::new(
+        "session_held_bytes",
+        sessions.held_bytes as f64,
+        "bytes",
+    ));
+    figures.push(Figure::new(
+        "session_sealed_bytes",
+        sessions.sealed_bytes as f64,
         "bytes",
     ));
     Ok(figures)

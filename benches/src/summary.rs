@@ -88,12 +88,16 @@ pub fn target_for(name: &str) -> Option<Target> {
         | "services_100_jwks_requests"
         | "unknown_kid_flood_jwks_requests" => Target::AtMost(1.0),
         "unknown_kid_flood_10_windows_jwks_requests" => Target::AtMost(10.0),
+        // Issue 18: the axum router.
+        "router_overhead_ratio" => Target::AtMost(1.10),
+        "signin_cpu_vs_crypto_floor" => Target::AtMost(1.3),
+        "session_bytes" => Target::AtMost(2048.0),
         _ => return None,
     })
 }
 
-/// The names the issue requires in the summary.
-pub const REQUIRED_FIGURES: [&str; 11] = [
+/// The names the issues require in the summary (issue 10, then issue 18's router figures).
+pub const REQUIRED_FIGURES: [&str; 15] = [
     "verify_es256_vs_jsonwebtoken",
     "verify_rs256_vs_jsonwebtoken",
     "verify_es256_vs_openidconnect",
@@ -105,6 +109,10 @@ pub const REQUIRED_FIGURES: [&str; 11] = [
     "services_100_discovery_requests",
     "services_100_jwks_requests",
     "signins_per_second",
+    "router_signins_per_second",
+    "router_overhead_ratio",
+    "signin_cpu_vs_crypto_floor",
+    "session_bytes",
 ];
 
 /// The median of a criterion benchmark, in nanoseconds, from

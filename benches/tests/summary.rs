@@ -142,6 +142,17 @@ fn targets_follow_the_issue() {
         Some(Target::AtMost(1.0))
     );
     assert_eq!(target_for("signins_per_second"), None);
+    // Issue 18.
+    assert_eq!(
+        target_for("router_overhead_ratio"),
+        Some(Target::AtMost(1.10))
+    );
+    assert_eq!(
+        target_for("signin_cpu_vs_crypto_floor"),
+        Some(Target::AtMost(1.3))
+    );
+    assert_eq!(target_for("session_bytes"), Some(Target::AtMost(2048.0)));
+    assert_eq!(target_for("router_signins_per_second"), None);
     assert!(Target::AtLeast(0.95).holds(0.95));
     assert!(!Target::AtLeast(0.95).holds(0.94));
     assert!(!Target::AtMost(1.0).holds(2.0));
