@@ -1,75 +1,186 @@
-//! # example-rp
-//!
-//! An example GOV.UK One Login relying party: a small [axum] web app that serves every service of
-//! a services file with the `govuk-one-login` facade. It is how a newcomer meets the project, and
-//! how the project proves the whole flow in a real browser. It is not published; copy what you
-//! need from it.
-//!
-//! ```sh
-//! cargo run -p example-rp                                  # the embedded mock One Login, no set-up
-//! cargo run -p example-rp -- --config services.toml        # your services file (e.g. integration)
-//! cargo run -p example-rp -- --listen 127.0.0.1:9000       # another address
-//! cargo run -p example-rp -- check services.toml           # sectors, who shares users, problems
-//! ```
-//!
-//! ## Routes
-//! - `GET /`: every service with a sign-in link (and an identity link where the service has an
-//!   `identity_vtr`), and the signed-in person's details;
-//! - `GET /sign-in/{service}` (`?identity=true` asks for identity): redirects to One Login;
-//! - the path of each service's redirect URI: finishes the sign-in and redirects to `/`; on any
-//!   failure, an error page with a non-2xx status and the session ended;
-//! - `GET /me`: the signed-in person as JSON (`service`, `sub`, `email`, `email_verified`,
-//!   `phone_number`, `phone_number_verified`, `vot`, `identity`), 401 when nobody is;
-//! - `GET /sign-out/{service}`: ends the local session and redirects to One Login's logout;
-//! - the path of each service's post-logout redirect URI: the home page, saying so;
-//! - `POST` on the path of each service's back-channel logout URI: 200 for a valid logout token
-//!   (every session of that `sub` in that service ends), 400 otherwise.
-//!
-//! ## Sessions
-//! Server-side ([`SessionStore`]), keyed by a random cookie (`HttpOnly`, `SameSite=Lax`, `Secure`
-//! when the service's callback is https). The pending sign-in lives in the browser's session, so
-//! a callback finishes only in the browser that started it; the session id changes at sign-in;
-//! no personal data is ever in a cookie. Every page is sent with `Referrer-Policy: no-referrer`
-//! and `Cache-Control: no-store`, and every value printed in HTML is escaped.
-//!
-//! ## Serving it from code
-//! The app is a library, so a test (or your own binary) can start the embedded provider and
-//! serve the app on a free port:
-//!
-//! ```
-//! use example_rp::{App, Demo, base_url, serve};
-//!
-//! # #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-//! let base = base_url(listener.local_addr()?)?;
-//! let demo = Demo::start(&base).await?; // the mock One Login, with the demo service registered
-//! let app = App::new(demo.one_login()?)?;
-//! tokio::spawn(serve(listener, app));
-//!
-//! // Play the browser: sign in (the mock provider redirects straight back), then ask who it is.
-//! let browser = reqwest::Client::builder().cookie_store(true).build()?;
-//! let page = browser.get(base.join("sign-in/demo")?).send().await?;
-//! assert_eq!(page.url().path(), "/");
-//! let me: serde_json::Value = browser.get(base.join("me")?).send().await?.json().await?;
-//! assert_eq!(me["email"], "test@example.com");
-//! # Ok(()) }
-//! ```
-//!
-//! [axum]: https://docs.rs/axum
+#![doc = include_str!("../README.md")]
 
-mod app;
-mod check;
 mod demo;
-mod error;
-mod html;
-mod session;
+mod pages;
 
-pub use app::{App, serve, serve_until};
-pub use check::{CheckProblem, CheckReport, ServiceSector, check_file};
-pub use demo::{DEMO_CLIENT_ID, DEMO_KEY_ID, DEMO_SERVICE, Demo, base_url, demo_service};
-pub use error::{ExampleError, PageError};
-pub use html::{escape, path_segment};
-pub use session::{
-    MAX_PENDING_PER_SESSION, MAX_SESSIONS, SESSION_COOKIE, SESSION_IDLE_SECS, SessionStore,
-};
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Json, Redirect, Response};
+use axum::{Router, routing::get};
+use govuk_one_login::{ConfigError, Name, OneLogin, SealError, Sealer, SetupError};
+use govuk_one_login_axum::{Auth, AuthError, InMemorySessionStore, MaybeSignedIn};
+use govuk_one_login_testkit::StartError;
+use serde_json::json;
+use tokio::net::TcpListener;
+
+pub use demo::{DEMO_CLIENT_ID, DEMO_SERVICE, base_url, demo};
+pub use govuk_one_login::{CheckReport, check_services_file as check_file};
+
+/// The environment variable holding the sealing keys when serving a services file: base64
+/// 32-byte keys, comma-separated, the first sealing and all opening; the same on every instance.
+pub const SEALING_KEYS_VAR: &str = "ONE_LOGIN_SEALING_KEYS";
+
+/// Why the example could not start: what to fix, and a stable code (the library's or
+/// `example.*`).
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct ExampleError {
+    /// The stable machine-readable code.
+    pub code: &'static str,
+    /// What went wrong and what to do about it.
+    pub message: String,
+}
+
+impl ExampleError {
+    /// An error with this code and message.
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Self { code, message }
+    }
+}
+
+macro_rules! from_library_errors {
+    ($($error:ty),*) => {$(
+        impl From<$error> for ExampleError {
+            fn from(e: $error) -> Self {
+                Self::new(e.code(), e.to_string())
+            }
+        }
+    )*};
+}
+from_library_errors!(StartError, ConfigError, SetupError, AuthError, SealError);
+
+/// The sealing keys from [`SEALING_KEYS_VAR`].
+///
+/// # Errors
+/// `example.sealing_keys`, naming the variable, when it is missing or holds a bad key.
+pub fn sealer_from_env() -> Result<Sealer, ExampleError> {
+    let keys = std::env::var(SEALING_KEYS_VAR).map_err(|e| e.to_string());
+    let sealer = keys.and_then(|k| Sealer::from_key_list(&k).map_err(|e| e.to_string()));
+    let fix = "base64 32-byte keys, comma-separated, current first: `openssl rand -base64 32`";
+    let why = |e| format!("{SEALING_KEYS_VAR} must hold the sealing keys ({fix}): {e}");
+    sealer.map_err(|e| ExampleError::new("example.sealing_keys", why(e)))
+}
+
+/// The example relying party: `GET /` and `GET /me`, and the sign-in, sign-out and back-channel
+/// routes of [`govuk_one_login_axum`] for every service of a [`OneLogin`]. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct App {
+    auth: Auth,
+    sessions: Arc<InMemorySessionStore>,
+}
+
+impl App {
+    /// The app for every service of `one_login`, its sessions sealed by `sealer`.
+    ///
+    /// # Errors
+    /// `axum.path_conflict` when a service's URI is `/` or `/me`, under `/sign-in/` or
+    /// `/sign-out/`, or another URI's path for something else.
+    pub fn new(one_login: OneLogin, sealer: Sealer) -> Result<Self, ExampleError> {
+        let sessions = Arc::new(InMemorySessionStore::default());
+        let services = one_login.clone();
+        let auth = Auth::builder(one_login)
+            .sealer(sealer)
+            .store(sessions.clone())
+            .reserve_paths(["/me"])
+            .error_page(|e| pages::error(e.status(), e.message(), e.code()))
+            .signed_out_page(move |signed_out, people| match signed_out {
+                Some(_) => pages::home(&services, people, true),
+                None => Redirect::to("/").into_response(),
+            })
+            .build()?;
+        Ok(Self { auth, sessions })
+    }
+
+    /// The sign-in routes and the relying parties.
+    pub fn auth(&self) -> &Auth {
+        &self.auth
+    }
+
+    /// The session store (in memory: one process; with several, use a shared store).
+    pub fn sessions(&self) -> &InMemorySessionStore {
+        &self.sessions
+    }
+
+    /// The axum router of the app.
+    pub fn router(&self) -> Router {
+        let not_found = || async {
+            let why = "There is no page at this address.";
+            pages::error(StatusCode::NOT_FOUND, why, "example.not_found")
+        };
+        let own = Router::new().route("/", get(home)).route("/me", get(me));
+        let own = own.fallback(not_found).with_state(self.clone());
+        let finish = middleware::from_fn_with_state(self.clone(), finish);
+        self.auth.mount(own).layer(finish)
+    }
+}
+
+/// Every answer gets the security headers and a CSP whose `form-action` lets the sign-out form's
+/// redirect reach One Login.
+async fn finish(State(app): State<App>, request: Request, next: Next) -> Response {
+    let mut answer = next.run(request).await;
+    let headers = answer.headers_mut();
+    if let Ok(csp) = HeaderValue::from_str(app.auth.content_security_policy()) {
+        headers
+            .entry(header::CONTENT_SECURITY_POLICY)
+            .or_insert(csp);
+    }
+    govuk_one_login_axum::add_security_headers(headers);
+    answer
+}
+
+async fn home(State(app): State<App>, people: MaybeSignedIn) -> Response {
+    pages::home(app.auth.one_login(), &people, false)
+}
+
+/// The first signed-in person as JSON (no token, no raw claims), or 401.
+async fn me(people: MaybeSignedIn) -> Response {
+    let Some(p) = people.first() else {
+        let why = "nobody is signed in in this browser";
+        let body = json!({"error": "not_signed_in", "error_description": why});
+        return (StatusCode::UNAUTHORIZED, Json(body)).into_response();
+    };
+    let name = |n: &Name| {
+        let (given_names, family_names) = (n.given_names(), n.family_names());
+        let (valid_from, valid_until) = (&n.valid_from, &n.valid_until);
+        json!({ "given_names": given_names, "family_names": family_names,
+                "valid_from": valid_from, "valid_until": valid_until })
+    };
+    let identity = p.identity().map(|_| {
+        let names: Vec<_> = p.names().iter().map(name).collect();
+        let birth_dates: Vec<&str> = p.birth_dates().iter().map(|d| d.value.as_str()).collect();
+        json!({ "names": names, "birth_dates": birth_dates })
+    });
+    let (email, email_verified) = (p.email(), p.email_verified());
+    let (phone_number, phone_number_verified) = (p.phone_number(), p.phone_number_verified());
+    Json(json!({
+        "service": p.service().as_str(), "sub": p.sub(), "vot": p.vot().as_str(),
+        "email": email, "email_verified": email_verified, "phone_number": phone_number,
+        "phone_number_verified": phone_number_verified, "identity": identity,
+    }))
+    .into_response()
+}
+
+/// Serves `app` on `listener` until `shutdown` completes, then finishes the requests in flight;
+/// One Login's documents are fetched before the first visitor and kept fresh ahead of expiry.
+///
+/// # Errors
+/// `example.serve` when the server fails.
+pub async fn serve_until(
+    listener: TcpListener,
+    app: App,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ExampleError> {
+    let one_login = app.auth.one_login().clone();
+    if !one_login.warm_up().await.is_ready() {
+        tracing::warn!("One Login's documents could not be fetched yet; sign-ins will retry");
+    }
+    let refresher = tokio::spawn(one_login.keep_fresh());
+    let served = axum::serve(listener, app.router()).with_graceful_shutdown(shutdown);
+    let served = served.await;
+    refresher.abort();
+    served.map_err(|e| ExampleError::new("example.serve", format!("the server stopped: {e}")))
+}

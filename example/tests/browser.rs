@@ -1,5 +1,5 @@
 //! The whole flow in a real browser: headless Chromium driven over WebDriver (chromedriver) opens
-//! `/`, clicks sign-in, arrives signed in and sees the person's details, then signs out.
+//! `/`, clicks sign-in, arrives signed in and sees the person's details, then presses sign-out.
 //!
 //! Needs Debian's `chromium` and `chromium-driver` packages (`.ci/setup` installs them). Without
 //! them the test says how to install them and is skipped, except under CI (`CI` set), where it
@@ -219,8 +219,11 @@ async fn scenario(browser: Client, base: url::Url) {
     assert_eq!(text_of(&browser, "#vot").await, "Cl.Cm");
     assert_eq!(browser.current_url().await.unwrap().path(), "/");
 
+    // The sign-out button: a POST form carrying the session's CSRF token.
     browser
-        .find(Locator::Css("#sign-out"))
+        .find(Locator::Css(
+            r#"#person form[action="/sign-out/demo"] button"#,
+        ))
         .await
         .unwrap()
         .click()

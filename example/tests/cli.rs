@@ -121,8 +121,11 @@ token_auth = { key_file = "missing.pem", key_id = "k1" }
 
     let report = check_file(&path);
     assert!(!report.is_ok());
-    let codes: Vec<&str> = report.problems.iter().map(|p| p.code).collect();
-    assert!(codes.contains(&"config.missing_openid"), "{codes:?}");
+    assert!(
+        report.problems.contains(&"config.missing_openid"),
+        "{:?}",
+        report.problems
+    );
 }
 
 #[test]
@@ -130,12 +133,12 @@ fn check_fails_an_unreadable_or_unparsable_file() {
     let missing = scratch("missing").join("nope.toml");
     let out = run(&["check", missing.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(check_file(&missing).problems[0].code, "config.read");
+    assert_eq!(check_file(&missing).problems, ["config.read"]);
 
     let path = services_file("garbage", "[[service]\nname = ");
     let out = run(&["check", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(check_file(&path).problems[0].code, "config.parse");
+    assert_eq!(check_file(&path).problems, ["config.parse"]);
 }
 
 #[test]
@@ -246,4 +249,62 @@ async fn with_no_arguments_but_a_port_it_serves_the_demo_and_prints_the_url() {
         .unwrap();
     assert_eq!(me["email"], "test@example.com");
     drop(server);
+}
+
+#[test]
+fn bad_listen_and_check_arguments_exit_with_the_reason() {
+    for (args, reason) in [
+        (
+            &["--listen", "localhost"][..],
+            "is not an IP address and port",
+        ),
+        (&["--listen"][..], "--listen needs an address"),
+        (&["--config"][..], "--config needs a services file"),
+        (&["check"][..], "`check` takes exactly one services file"),
+        (
+            &["check", "a", "b"][..],
+            "`check` takes exactly one services file",
+        ),
+    ] {
+        let out = run(args);
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(reason), "{args:?}: {stderr}");
+    }
+    let help = run(&["--help"]);
+    assert!(help.status.success());
+    assert!(
+        String::from_utf8(help.stdout)
+            .unwrap()
+            .contains("default 127.0.0.1:8080")
+    );
+}
+
+/// Serves `VALID` (which needs no network before start-up) with `keys` in the sealing-keys
+/// variable (unset for `None`), and returns its exit code and stderr.
+fn serve_valid_file_with_sealing_keys(name: &str, keys: Option<&str>) -> (Option<i32>, String) {
+    let path = services_file(name, VALID);
+    let mut command = Command::new(BIN);
+    command.args([
+        "--listen",
+        "127.0.0.1:0",
+        "--config",
+        path.to_str().unwrap(),
+    ]);
+    match keys {
+        Some(keys) => command.env(example_rp::SEALING_KEYS_VAR, keys),
+        None => command.env_remove(example_rp::SEALING_KEYS_VAR),
+    };
+    let out = command.output().unwrap();
+    (out.status.code(), String::from_utf8(out.stderr).unwrap())
+}
+
+#[test]
+fn a_services_file_without_sealing_keys_stops_the_server_naming_the_variable() {
+    for (name, keys) in [("no-keys", None), ("bad-keys", Some("not-a-key"))] {
+        let (code, stderr) = serve_valid_file_with_sealing_keys(name, keys);
+        assert_eq!(code, Some(1), "{stderr}");
+        assert!(stderr.contains("ONE_LOGIN_SEALING_KEYS"), "{stderr}");
+        assert!(stderr.contains("example.sealing_keys"), "{stderr}");
+    }
 }

@@ -5,8 +5,11 @@
 mod common;
 
 use common::{Browser, TestApp};
-use example_rp::{App, DEMO_CLIENT_ID, ExampleError, SESSION_COOKIE};
-use govuk_one_login::{OneLogin, RsaPrivateKey, ServiceSpec, ServicesFile, TokenAuthSpec};
+use example_rp::{App, DEMO_CLIENT_ID, base_url};
+use govuk_one_login::{
+    OneLogin, RsaPrivateKey, Sealer, SealingKey, ServiceSpec, ServicesFile, TokenAuthSpec,
+};
+use govuk_one_login_axum::{PENDING_COOKIE_PREFIX, SESSION_COOKIE, SIGN_OUT_COOKIE};
 use govuk_one_login_testkit::{AuthorizeFault, Faults, LogoutTokenFault, MockOneLogin, MockUser};
 use reqwest::StatusCode;
 use reqwest::header::{LOCATION, REFERRER_POLICY, SET_COOKIE};
@@ -23,6 +26,37 @@ async fn sign_in(app: &TestApp, browser: &Browser, query: &str) -> reqwest::Resp
 
 async fn me(app: &TestApp, browser: &Browser) -> reqwest::Response {
     browser.follow.get(app.url("/me")).send().await.unwrap()
+}
+
+/// Presses the sign-out button: POSTs the home page's form, with its CSRF token.
+async fn press_sign_out(app: &TestApp, browser: &Browser) -> reqwest::Response {
+    let csrf = app.sign_out_token(browser).await;
+    browser
+        .manual
+        .post(app.url("/sign-out/demo"))
+        .form(&[("csrf", csrf)])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The `Set-Cookie` values of a response.
+fn set_cookies(response: &reqwest::Response) -> Vec<String> {
+    response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn base_url_writes_unspecified_addresses_as_loopback() {
+    let url = |s: &str| base_url(s.parse().unwrap()).unwrap().to_string();
+    assert_eq!(url("127.0.0.1:8080"), "http://127.0.0.1:8080/");
+    assert_eq!(url("0.0.0.0:9000"), "http://127.0.0.1:9000/");
+    assert_eq!(url("[::]:9000"), "http://[::1]:9000/");
+    assert_eq!(url("[::1]:80"), "http://[::1]/");
 }
 
 #[tokio::test]
@@ -44,7 +78,7 @@ async fn signs_in_end_to_end_and_me_answers_with_the_persons_details() {
         "application/json"
     );
     let body: Value = response.json().await.unwrap();
-    let sub = app.demo.provider().subject_for(app.service());
+    let sub = app.provider.subject_for(app.service());
     assert_eq!(
         body,
         json!({
@@ -116,50 +150,68 @@ async fn home_lists_each_service_with_sign_in_and_identity_links() {
 }
 
 #[tokio::test]
-async fn sign_in_cookie_is_http_only_lax_random_and_replaced_at_the_callback() {
+async fn sign_in_cookies_are_host_prefixed_secure_http_only_lax_and_the_session_id_changes_at_each_sign_in()
+ {
     let app = TestApp::start().await;
     let browser = Browser::new();
+    let attributes = |cookie: &str| {
+        // `Secure` even on plain http: browsers treat loopback as secure, and a `__Host-` cookie
+        // must be `Secure`.
+        for attribute in ["; Path=/", "; Secure", "; HttpOnly", "; SameSite=Lax"] {
+            assert!(cookie.contains(attribute), "{attribute} missing: {cookie}");
+        }
+        for personal in ["test@example.com", "447123456789", "urn:fdc"] {
+            assert!(!cookie.contains(personal), "{cookie}");
+        }
+    };
 
-    let start = browser
-        .manual
-        .get(app.url("/sign-in/demo"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(start.status(), StatusCode::SEE_OTHER);
-    let cookie = start.headers()[SET_COOKIE].to_str().unwrap().to_owned();
-    assert!(
-        cookie.starts_with(&format!("{SESSION_COOKIE}=")),
-        "{cookie}"
-    );
-    assert!(cookie.contains("; HttpOnly"), "{cookie}");
-    assert!(cookie.contains("; SameSite=Lax"), "{cookie}");
-    assert!(
-        !cookie.contains("Secure"),
-        "plain http must not set Secure: {cookie}"
-    );
-    let first_value = cookie_value(&cookie);
-    assert_eq!(first_value.len(), 43, "{cookie}");
+    let mut sessions = Vec::new();
+    for _ in 0..2 {
+        let start = browser
+            .manual
+            .get(app.url("/sign-in/demo"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(start.status(), StatusCode::SEE_OTHER);
+        // The sign-in in progress rides in its own sealed cookie; the session is not touched.
+        let [pending] = set_cookies(&start).try_into().unwrap();
+        assert!(pending.starts_with(PENDING_COOKIE_PREFIX), "{pending}");
+        attributes(&pending);
 
-    let authorize = url::Url::parse(start.headers()[LOCATION].to_str().unwrap()).unwrap();
-    assert_eq!(authorize.origin(), app.demo.provider().issuer().origin());
-    let callback = app.demo.provider().authorize(&authorize).await.unwrap();
-    assert_eq!(callback.path(), "/auth/callback");
+        let authorize = url::Url::parse(start.headers()[LOCATION].to_str().unwrap()).unwrap();
+        assert_eq!(authorize.origin(), app.provider.issuer().origin());
+        let callback = app.provider.authorize(&authorize).await.unwrap();
+        assert_eq!(callback.path(), "/auth/callback");
 
-    let finish = browser.manual.get(callback).send().await.unwrap();
-    assert_eq!(finish.status(), StatusCode::SEE_OTHER);
-    assert_eq!(finish.headers()[LOCATION], "/");
-    assert_eq!(finish.headers()[REFERRER_POLICY], "no-referrer");
-    let cookie = finish.headers()[SET_COOKIE].to_str().unwrap().to_owned();
-    let second_value = cookie_value(&cookie);
+        let finish = browser.manual.get(callback).send().await.unwrap();
+        assert_eq!(finish.status(), StatusCode::SEE_OTHER);
+        assert_eq!(finish.headers()[LOCATION], "/");
+        assert_eq!(finish.headers()[REFERRER_POLICY], "no-referrer");
+        let cookies = set_cookies(&finish);
+        let session = cookies
+            .iter()
+            .find(|c| c.starts_with(&format!("{SESSION_COOKIE}=")))
+            .unwrap();
+        attributes(session);
+        let value = cookie_value(session);
+        assert_eq!(value.len(), 43, "{session}");
+        sessions.push(value);
+        // The used sign-in's cookie is deleted.
+        let name = pending.split('=').next().unwrap();
+        assert!(
+            cookies
+                .iter()
+                .any(|c| c.starts_with(&format!("{name}=;")) && c.contains("Max-Age=0")),
+            "{cookies:?}"
+        );
+        assert_eq!(me(&app, &browser).await.status(), StatusCode::OK);
+    }
     assert_ne!(
-        first_value, second_value,
+        sessions[0], sessions[1],
         "the session id must change at sign-in"
     );
-    for personal in ["test@example.com", "447123456789", "urn:fdc"] {
-        assert!(!cookie.contains(personal), "{cookie}");
-    }
-    assert_eq!(me(&app, &browser).await.status(), StatusCode::OK);
+    assert_eq!(app.app.sessions().len(), 1, "the old session id must end");
 }
 
 fn cookie_value(set_cookie: &str) -> String {
@@ -178,24 +230,25 @@ async fn sign_out_ends_the_session_and_redirects_to_one_login_logout() {
     sign_in(&app, &browser, "").await;
     assert_eq!(me(&app, &browser).await.status(), StatusCode::OK);
 
-    let out = browser
+    // A form without this session's token (another site's) is refused and ends nothing.
+    let forged = browser
         .manual
-        .get(app.url("/sign-out/demo"))
+        .post(app.url("/sign-out/demo"))
+        .form(&[("csrf", "forged")])
         .send()
         .await
         .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert!(forged.text().await.unwrap().contains("axum.csrf"));
+    assert_eq!(me(&app, &browser).await.status(), StatusCode::OK);
+
+    let out = press_sign_out(&app, &browser).await;
     assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    assert!(app.app.sessions().is_empty());
     let location = url::Url::parse(out.headers()[LOCATION].to_str().unwrap()).unwrap();
     assert_eq!(
         location.as_str().split('?').next(),
-        Some(
-            app.demo
-                .provider()
-                .issuer()
-                .join("logout")
-                .unwrap()
-                .as_str()
-        )
+        Some(app.provider.issuer().join("logout").unwrap().as_str())
     );
     let params: Vec<(String, String)> = location.query_pairs().into_owned().collect();
     assert!(params.iter().any(|(k, _)| k == "id_token_hint"));
@@ -206,7 +259,7 @@ async fn sign_out_ends_the_session_and_redirects_to_one_login_logout() {
     assert_eq!(me(&app, &browser).await.status(), StatusCode::UNAUTHORIZED);
 
     // The provider sends the browser back to the signed-out page.
-    let back = app.demo.provider().logout(&location).await.unwrap();
+    let back = app.provider.logout(&location).await.unwrap();
     let page = browser.follow.get(back).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
@@ -222,14 +275,10 @@ async fn back_channel_logout_ends_every_session_of_that_sub() {
     sign_in(&app, &phone, "?identity=true").await;
     assert_eq!(app.app.sessions().len(), 2);
 
-    let sub = app.demo.provider().subject_for(app.service());
-    let token = app
-        .demo
-        .provider()
-        .mint_logout_token(DEMO_CLIENT_ID, &sub, None);
+    let sub = app.provider.subject_for(app.service());
+    let token = app.provider.mint_logout_token(DEMO_CLIENT_ID, &sub, None);
     let status = app
-        .demo
-        .provider()
+        .provider
         .deliver_back_channel_logout(&app.url("/auth/back-channel-logout"), &token)
         .await
         .unwrap();
@@ -240,8 +289,7 @@ async fn back_channel_logout_ends_every_session_of_that_sub() {
 
     // The same token again is a replay: refused, and it ends nothing.
     let again = app
-        .demo
-        .provider()
+        .provider
         .deliver_back_channel_logout(&app.url("/auth/back-channel-logout"), &token)
         .await
         .unwrap();
@@ -253,7 +301,7 @@ async fn back_channel_logout_refuses_a_bad_token_with_400_and_ends_nothing() {
     let app = TestApp::start().await;
     let browser = Browser::new();
     sign_in(&app, &browser, "").await;
-    let sub = app.demo.provider().subject_for(app.service());
+    let sub = app.provider.subject_for(app.service());
     let url = app.url("/auth/back-channel-logout");
 
     for fault in [
@@ -262,12 +310,10 @@ async fn back_channel_logout_refuses_a_bad_token_with_400_and_ends_nothing() {
         LogoutTokenFault::Expired,
     ] {
         let token = app
-            .demo
-            .provider()
+            .provider
             .mint_logout_token(DEMO_CLIENT_ID, &sub, Some(fault));
         let status = app
-            .demo
-            .provider()
+            .provider
             .deliver_back_channel_logout(&url, &token)
             .await
             .unwrap();
@@ -302,7 +348,7 @@ async fn callback_without_a_pending_sign_in_is_an_error_page_with_no_session() {
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     assert_eq!(response.headers()[REFERRER_POLICY], "no-referrer");
     let html = response.text().await.unwrap();
-    assert!(html.contains("example.no_pending_sign_in"), "{html}");
+    assert!(html.contains("axum.no_pending_sign_in"), "{html}");
     assert_eq!(me(&app, &browser).await.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -317,7 +363,7 @@ async fn a_forged_callback_is_refused_and_leaves_the_pending_sign_in_and_the_ses
         .await
         .unwrap();
     let authorize = url::Url::parse(start.headers()[LOCATION].to_str().unwrap()).unwrap();
-    let real_callback = app.demo.provider().authorize(&authorize).await.unwrap();
+    let real_callback = app.provider.authorize(&authorize).await.unwrap();
 
     let forged = browser
         .manual
@@ -375,8 +421,28 @@ async fn a_forged_post_logout_return_ends_nothing_and_says_nothing_about_signing
         assert_eq!(page.status(), StatusCode::OK);
         let html = page.text().await.unwrap();
         assert!(!html.contains("You have signed out."), "{html}");
+        assert!(html.contains("Signed in to demo"), "{html}");
         assert_eq!(me(&app, &browser).await.status(), StatusCode::OK);
     }
+
+    // Even with a real sign-out pending in this browser (signed out, then in again), a return
+    // whose state is not the one sent says nothing about signing out and ends nothing.
+    let out = press_sign_out(&app, &browser).await;
+    assert!(
+        set_cookies(&out)
+            .iter()
+            .any(|c| c.starts_with(&format!("{SIGN_OUT_COOKIE}=")) && !c.contains("Max-Age=0"))
+    );
+    sign_in(&app, &browser, "").await;
+    let page = browser
+        .follow
+        .get(format!("{}?state=forged", app.url("/signed-out")))
+        .send()
+        .await
+        .unwrap();
+    let html = page.text().await.unwrap();
+    assert!(!html.contains("You have signed out."), "{html}");
+    assert_eq!(me(&app, &browser).await.status(), StatusCode::OK);
 }
 
 #[tokio::test]
@@ -390,7 +456,7 @@ async fn a_callback_in_another_browser_does_not_sign_it_in() {
         .await
         .unwrap();
     let authorize = url::Url::parse(start.headers()[LOCATION].to_str().unwrap()).unwrap();
-    let callback = app.demo.provider().authorize(&authorize).await.unwrap();
+    let callback = app.provider.authorize(&authorize).await.unwrap();
 
     let response = attacker.follow.get(callback).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
@@ -401,8 +467,7 @@ async fn a_callback_in_another_browser_does_not_sign_it_in() {
 async fn provider_refusal_shows_an_error_page_with_a_non_2xx_status() {
     let app = TestApp::start().await;
     let browser = Browser::new();
-    app.demo
-        .provider()
+    app.provider
         .set_faults(Faults::authorize(AuthorizeFault::AccessDenied));
     let response = sign_in(&app, &browser, "").await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
@@ -411,8 +476,7 @@ async fn provider_refusal_shows_an_error_page_with_a_non_2xx_status() {
     assert!(html.contains("sign_in.provider.access_denied"), "{html}");
     assert_eq!(me(&app, &browser).await.status(), StatusCode::UNAUTHORIZED);
 
-    app.demo
-        .provider()
+    app.provider
         .set_faults(Faults::authorize(AuthorizeFault::TemporarilyUnavailable));
     let busy = sign_in(&app, &browser, "").await;
     assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
@@ -424,12 +488,12 @@ async fn unknown_service_and_bad_identity_parameter_are_refused() {
     let browser = Browser::new();
     let unknown = sign_in_path(&app, &browser, "/sign-in/nope").await;
     assert_eq!(unknown.0, StatusCode::NOT_FOUND);
-    assert!(unknown.1.contains("example.unknown_service"));
+    assert!(unknown.1.contains("axum.unknown_service"));
     let out = sign_in_path(&app, &browser, "/sign-out/nope").await;
     assert_eq!(out.0, StatusCode::NOT_FOUND);
     let bad = sign_in_path(&app, &browser, "/sign-in/demo?identity=yes").await;
     assert_eq!(bad.0, StatusCode::BAD_REQUEST);
-    assert!(bad.1.contains("example.bad_query"));
+    assert!(bad.1.contains("axum.bad_query"));
     let nowhere = sign_in_path(&app, &browser, "/no/such/page").await;
     assert_eq!(nowhere.0, StatusCode::NOT_FOUND);
     assert!(app.app.sessions().is_empty());
@@ -452,7 +516,7 @@ async fn names_are_escaped_in_the_page() {
             ]
         }]);
     }
-    app.demo.provider().set_user(user);
+    app.provider.set_user(user);
     let browser = Browser::new();
     let html = sign_in(&app, &browser, "?identity=true")
         .await
@@ -465,7 +529,7 @@ async fn names_are_escaped_in_the_page() {
         "{html}"
     );
     assert!(
-        html.contains("O&#39;Brien &amp; &quot;Sons&quot;"),
+        html.contains("O&#x27;Brien &amp; &quot;Sons&quot;"),
         "{html}"
     );
     let body: Value = me(&app, &browser).await.json().await.unwrap();
@@ -499,17 +563,28 @@ async fn services_using_the_apps_own_paths_are_refused() {
         }
         .validate()
         .unwrap();
-        App::new(OneLogin::builder(services).build().unwrap())
+        let (key, _) = SealingKey::generate().unwrap();
+        App::new(
+            OneLogin::builder(services).build().unwrap(),
+            Sealer::new(key),
+        )
     };
 
     let at_me = build(vec![spec("a", "http://127.0.0.1:9/me")]).unwrap_err();
-    assert_eq!(at_me.code(), "example.path_conflict");
+    assert_eq!(at_me.code, "axum.path_conflict");
+    assert!(at_me.to_string().contains("`/me`"), "{at_me}");
+    let at_home = build(vec![spec("a", "http://127.0.0.1:9/")]).unwrap_err();
+    assert_eq!(at_home.code, "axum.path_conflict");
     let under_sign_in = build(vec![spec("a", "http://127.0.0.1:9/sign-in/x")]).unwrap_err();
-    assert!(matches!(under_sign_in, ExampleError::PathConflict { .. }));
+    assert_eq!(under_sign_in.code, "axum.path_conflict");
+    assert!(
+        under_sign_in.to_string().contains("`/sign-in/x`"),
+        "{under_sign_in}"
+    );
     let mut two = spec("b", "http://127.0.0.1:9/b/callback");
     two.post_logout_redirect_uris = vec!["http://127.0.0.1:9/a/callback".into()];
     let crossed = build(vec![spec("a", "http://127.0.0.1:9/a/callback"), two]).unwrap_err();
-    assert_eq!(crossed.code(), "example.path_conflict");
+    assert_eq!(crossed.code, "axum.path_conflict");
     assert!(crossed.to_string().contains("`/a/callback`"), "{crossed}");
 
     // Two services sharing a callback path (on different hosts in real life) are fine.

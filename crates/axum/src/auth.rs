@@ -22,8 +22,10 @@ use crate::routes;
 
 /// Renders the page of the return from One Login's logout (see
 /// [`AuthBuilder::signed_out_page`]). It gets the verified sign-out, or `None` when the return
-/// was not one this browser's sign-out sent (a forged or stale link: nothing was ended).
-pub type SignedOutPage = Arc<dyn Fn(Option<&SignedOut>) -> Response + Send + Sync>;
+/// was not one this browser's sign-out sent (a forged or stale link: nothing was ended), and
+/// whoever is still signed in in this browser.
+pub type SignedOutPage =
+    Arc<dyn Fn(Option<&SignedOut>, &crate::MaybeSignedIn) -> Response + Send + Sync>;
 
 /// What a service uses a path for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,11 +49,16 @@ impl Purpose {
 #[derive(Debug, Default)]
 pub(crate) struct Paths {
     pub(crate) by_path: HashMap<String, (Purpose, Vec<String>)>,
+    /// The application's own paths, which no service may use.
+    reserved: Vec<String>,
 }
 
 impl Paths {
-    fn of(one_login: &OneLogin) -> Result<Self, AuthError> {
-        let mut paths = Self::default();
+    fn of(one_login: &OneLogin, reserved: &[String]) -> Result<Self, AuthError> {
+        let mut paths = Self {
+            by_path: HashMap::new(),
+            reserved: reserved.to_vec(),
+        };
         for rp in one_login.iter() {
             let svc = rp.config();
             let name = svc.name().as_str();
@@ -86,6 +93,9 @@ impl Paths {
         };
         if path == "/" {
             return Err(conflict("is the site's home page".into()));
+        }
+        if self.reserved.iter().any(|r| r == path) {
+            return Err(conflict("is one of the app's own pages".into()));
         }
         if path.starts_with("/sign-in/") || path.starts_with("/sign-out/") {
             return Err(conflict(
@@ -124,6 +134,7 @@ pub(crate) struct Inner {
     pub(crate) after_sign_in: String,
     pub(crate) error_page: ErrorPage,
     pub(crate) signed_out_page: SignedOutPage,
+    pub(crate) csp: String,
 }
 
 /// GOV.UK One Login for an axum app: the routes of every service of a [`OneLogin`], sessions
@@ -171,7 +182,16 @@ impl Auth {
             after_sign_in: "/".to_owned(),
             error_page: None,
             signed_out_page: None,
+            reserved: Vec::new(),
         }
+    }
+
+    /// A `Content-Security-Policy` for pages that show
+    /// [`MaybeSignedIn::sign_out_form`](crate::MaybeSignedIn::sign_out_form): nothing loads from elsewhere, no framing, and forms
+    /// post only to this site — whose sign-out then redirects to One Login's logout, which
+    /// browsers check against `form-action` too, so the provider's origins are listed.
+    pub fn content_security_policy(&self) -> &str {
+        &self.inner.csp
     }
 
     /// The relying parties.
@@ -270,6 +290,7 @@ pub struct AuthBuilder {
     after_sign_in: String,
     error_page: Option<ErrorPage>,
     signed_out_page: Option<SignedOutPage>,
+    reserved: Vec<String>,
 }
 
 impl fmt::Debug for AuthBuilder {
@@ -339,13 +360,27 @@ impl AuthBuilder {
         self
     }
 
-    /// Renders the page of the return from One Login's logout. Default: a redirect to `/`.
+    /// Renders the page of the return from One Login's logout, given the verified sign-out (or
+    /// `None`) and whoever is still signed in. Default: a redirect to `/`.
     #[must_use]
     pub fn signed_out_page(
         mut self,
-        page: impl Fn(Option<&SignedOut>) -> Response + Send + Sync + 'static,
+        page: impl Fn(Option<&SignedOut>, &crate::MaybeSignedIn) -> Response + Send + Sync + 'static,
     ) -> Self {
         self.signed_out_page = Some(Arc::new(page));
+        self
+    }
+
+    /// The application's own paths (`/me`, `/account`): a service whose redirect, post-logout
+    /// or back-channel URI uses one is refused at start-up ([`AuthError::PathConflict`]) rather
+    /// than colliding with the app's route.
+    #[must_use]
+    pub fn reserve_paths<I, P>(mut self, paths: I) -> Self
+    where
+        I: IntoIterator<Item = P>,
+        P: Into<String>,
+    {
+        self.reserved.extend(paths.into_iter().map(Into::into));
         self
     }
 
@@ -361,7 +396,18 @@ impl AuthBuilder {
             setting: "after_sign_in",
             problem: e.to_string(),
         })?;
-        let paths = Paths::of(&self.one_login)?;
+        let paths = Paths::of(&self.one_login, &self.reserved)?;
+        let mut origins: Vec<String> = self
+            .one_login
+            .iter()
+            .map(|rp| rp.environment().issuer().origin().ascii_serialization())
+            .collect();
+        origins.sort();
+        origins.dedup();
+        let csp = format!(
+            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; form-action 'self' {}",
+            origins.join(" ")
+        );
         let limits = self.limits;
         let store = self
             .store
@@ -380,8 +426,11 @@ impl AuthBuilder {
                     .error_page
                     .unwrap_or_else(|| Arc::new(page::default_error_page)),
                 signed_out_page: self.signed_out_page.unwrap_or_else(|| {
-                    Arc::new(|_: Option<&SignedOut>| page::redirect("/", Default::default()))
+                    Arc::new(|_: Option<&SignedOut>, _: &crate::MaybeSignedIn| {
+                        page::redirect("/", Default::default())
+                    })
                 }),
+                csp,
             }),
         })
     }

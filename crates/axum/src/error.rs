@@ -145,6 +145,15 @@ impl RouteError {
         )
     }
 
+    pub(crate) fn no_service() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "axum.no_service",
+            "This page is not set up to know which service it belongs to.",
+            Action::Misconfigured,
+        )
+    }
+
     pub(crate) fn not_set_up() -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,

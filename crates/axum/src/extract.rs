@@ -102,7 +102,17 @@ async fn people(parts: &mut Parts, auth: &Auth) -> Result<Arc<MaybeSignedIn>, Ro
     if let Some(Loaded(found)) = parts.extensions.get::<Loaded>() {
         return Ok(found.clone());
     }
-    let browser = routes::load(auth, &parts.headers).await?;
+    let found = Arc::new(signed_in(auth, &parts.headers).await?);
+    parts.extensions.insert(Loaded(found.clone()));
+    Ok(found)
+}
+
+/// Everyone the browser sending `headers` is signed in to.
+pub(crate) async fn signed_in(
+    auth: &Auth,
+    headers: &HeaderMap,
+) -> Result<MaybeSignedIn, RouteError> {
+    let browser = routes::load(auth, headers).await?;
     let mut people = Vec::with_capacity(browser.session.sign_ins.len());
     for stored in &browser.session.sign_ins {
         match stored.open(&auth.inner.sealer) {
@@ -110,12 +120,10 @@ async fn people(parts: &mut Parts, auth: &Auth) -> Result<Arc<MaybeSignedIn>, Ro
             Err(e) => tracing::warn!(code = e.code(), "a stored sign-in did not open; ignored"),
         }
     }
-    let found = Arc::new(MaybeSignedIn {
+    Ok(MaybeSignedIn {
         id: browser.id,
         people,
-    });
-    parts.extensions.insert(Loaded(found.clone()));
-    Ok(found)
+    })
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for MaybeSignedIn {
@@ -158,7 +166,7 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedInUser {
                         tracing::error!(
                             "SignedInUser on a route with no service: wrap the route in `auth.guard(\"service\")`"
                         );
-                        return Err(auth.error(&RouteError::not_set_up(), HeaderMap::new()));
+                        return Err(auth.error(&RouteError::no_service(), HeaderMap::new()));
                     }
                 }
             }

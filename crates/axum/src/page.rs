@@ -76,6 +76,18 @@ pub(crate) fn html(status: StatusCode, mut headers: HeaderMap, body: String) -> 
     respond(status, headers, Body::from(body))
 }
 
+/// An HTML page with its own `Content-Security-Policy` (one whose `form-action` lets a form's
+/// redirect reach One Login).
+pub(crate) fn html_with_csp(status: StatusCode, csp: &str, body: String) -> Response {
+    let mut response = html(status, HeaderMap::new(), body);
+    if let Ok(v) = HeaderValue::from_str(csp) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    response
+}
+
 pub(crate) fn json(status: StatusCode, value: &serde_json::Value) -> Response {
     let mut headers = HeaderMap::new();
     headers.insert(

@@ -299,9 +299,9 @@ pub(crate) async fn sign_out_get(
             Site::Unknown => {
                 let browser = load(&auth, &headers).await?;
                 match (&browser.id, browser.session.sign_in(rp.name())) {
-                    (Some(id), Some(_)) => Ok(page::html(
+                    (Some(id), Some(_)) => Ok(page::html_with_csp(
                         StatusCode::OK,
-                        HeaderMap::new(),
+                        &auth.inner.csp,
                         format!(
                             "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Sign out</title></head><body><h1>Sign out</h1>{}</body></html>",
                             page::sign_out_form(rp.name(), &id.csrf_token())
@@ -390,7 +390,11 @@ pub(crate) async fn signed_out(
         .one_login
         .finish_sign_out(query.as_deref().unwrap_or_default(), pending)
         .await;
-    let mut response = (auth.inner.signed_out_page)(outcome.as_ref().ok());
+    let people = match crate::extract::signed_in(&auth, &headers).await {
+        Ok(people) => people,
+        Err(e) => return auth.error(&e, HeaderMap::new()),
+    };
+    let mut response = (auth.inner.signed_out_page)(outcome.as_ref().ok(), &people);
     if outcome.is_ok() && had_pending {
         let mut out = HeaderMap::new();
         cookies::clear(&mut out, SIGN_OUT_COOKIE);

@@ -42,6 +42,7 @@
 //! - `identity` (default): identity sign-ins and the core identity JWT.
 //! - `request-objects` (default): signed request objects (JAR), `login_hint`, re-authentication.
 
+mod check;
 mod codes;
 mod error;
 mod pending;
@@ -53,6 +54,7 @@ mod session;
 mod signed_in;
 mod text;
 
+pub use check::{CheckReport, check_services_file};
 pub use codes::Action;
 pub use error::{BackChannelError, SetupError, SignInError, SignOutError};
 pub use pending::{

@@ -6,8 +6,9 @@
 
 use std::sync::Arc;
 
-use example_rp::{App, Demo, base_url, serve};
+use example_rp::{App, base_url, demo, serve_until};
 use govuk_one_login::Url;
+use govuk_one_login_testkit::MockOneLogin;
 use reqwest::cookie::Jar;
 use tokio::net::TcpListener;
 
@@ -15,8 +16,8 @@ use tokio::net::TcpListener;
 pub(crate) struct TestApp {
     /// `http://127.0.0.1:PORT/`.
     pub(crate) base: Url,
-    /// The embedded provider and the demo service.
-    pub(crate) demo: Demo,
+    /// The embedded mock One Login, with the demo service registered.
+    pub(crate) provider: MockOneLogin,
     /// The app (for its session store).
     pub(crate) app: App,
 }
@@ -26,10 +27,13 @@ impl TestApp {
     pub(crate) async fn start() -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = base_url(listener.local_addr().unwrap()).unwrap();
-        let demo = Demo::start(&base).await.unwrap();
-        let app = App::new(demo.one_login().unwrap()).unwrap();
-        tokio::spawn(serve(listener, app.clone()));
-        Self { base, demo, app }
+        let (provider, app) = demo(&base).await.unwrap();
+        tokio::spawn(serve_until(listener, app.clone(), std::future::pending()));
+        Self {
+            base,
+            provider,
+            app,
+        }
     }
 
     /// An absolute URL on the app.
@@ -37,9 +41,29 @@ impl TestApp {
         self.base.join(path).unwrap()
     }
 
+    /// The CSRF token of the sign-out form on the home page (the browser must be signed in).
+    pub(crate) async fn sign_out_token(&self, browser: &Browser) -> String {
+        let html = browser
+            .follow
+            .get(self.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let (_, rest) = html.split_once(r#"name="csrf" value=""#).unwrap();
+        rest.split('"').next().unwrap().to_owned()
+    }
+
     /// The demo service's checked configuration.
     pub(crate) fn service(&self) -> &govuk_one_login::ServiceConfig {
-        self.demo.services().get(example_rp::DEMO_SERVICE).unwrap()
+        self.app
+            .auth()
+            .one_login()
+            .relying_party(example_rp::DEMO_SERVICE)
+            .unwrap()
+            .config()
     }
 }
 
