@@ -27,12 +27,48 @@ struct Inner {
     /// (last seen, tick) → session: the least recently used first.
     by_recency: BTreeMap<(i64, u64), SessionKey>,
     /// subject → (save tick → session): a subject's sessions, the least recently saved first.
-    by_subject: HashMap<SubjectKey, BTreeMap<u64, SessionKey>>,
+    by_subject: HashMap<SubjectKey, SubjectSessions>,
     /// subject → the latest back-channel cut-off: sign-ins made at or before it are not saved.
     ended: HashMap<SubjectKey, (i64, i64)>,
     /// (forget at, subject): the cut-offs, the first to be forgotten first.
     ended_by_expiry: BTreeMap<(i64, SubjectKey), ()>,
     tick: u64,
+}
+
+/// One subject's sessions by save tick, the least recently saved first: a short sorted vector
+/// (at most `max_per_subject` + 1 entries), smaller than a map for one or two.
+#[derive(Default)]
+struct SubjectSessions(Vec<(u64, SessionKey)>);
+
+impl SubjectSessions {
+    fn insert(&mut self, saved: u64, key: SessionKey) {
+        match self.0.binary_search_by_key(&saved, |(t, _)| *t) {
+            Ok(i) => self.0[i].1 = key,
+            Err(i) => self.0.insert(i, (saved, key)),
+        }
+    }
+
+    fn remove(&mut self, saved: u64) {
+        if let Ok(i) = self.0.binary_search_by_key(&saved, |(t, _)| *t) {
+            self.0.remove(i);
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn oldest(&self) -> Option<&SessionKey> {
+        self.0.first().map(|(_, k)| k)
+    }
+
+    fn keys(&self) -> impl Iterator<Item = &SessionKey> {
+        self.0.iter().map(|(_, k)| k)
+    }
 }
 
 struct Entry {
@@ -179,7 +215,7 @@ impl InMemorySessionStore {
         let keys: Vec<SessionKey> = inner
             .by_subject
             .get(subject)
-            .map(|m| m.values().cloned().collect())
+            .map(|m| m.keys().cloned().collect())
             .unwrap_or_default();
         let mut ended = 0;
         for key in keys {
@@ -195,7 +231,14 @@ impl Inner {
         self.tick
     }
 
-    fn insert(&mut self, key: SessionKey, session: StoredSession, now: i64, saved: Option<u64>) {
+    fn insert(
+        &mut self,
+        key: SessionKey,
+        mut session: StoredSession,
+        now: i64,
+        saved: Option<u64>,
+    ) {
+        session.sign_ins.shrink_to_fit();
         let tick = self.next_tick();
         let saved = saved.unwrap_or(tick);
         for sign_in in &session.sign_ins {
@@ -226,7 +269,7 @@ impl Inner {
 
     fn unindex(&mut self, subject: &SubjectKey, saved: u64) {
         if let Some(sessions) = self.by_subject.get_mut(subject) {
-            sessions.remove(&saved);
+            sessions.remove(saved);
             if sessions.is_empty() {
                 self.by_subject.remove(subject);
             }
@@ -276,7 +319,7 @@ impl Inner {
             if sessions.len() <= max {
                 return;
             }
-            let Some(oldest) = sessions.values().next().cloned() else {
+            let Some(oldest) = sessions.oldest().cloned() else {
                 return;
             };
             self.end_in(&oldest, subject, i64::MAX);

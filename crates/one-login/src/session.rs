@@ -12,6 +12,7 @@
 //! testkit's `session_store_contract` checks one.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use govuk_one_login_core::{BoxFuture, RandomError, random_token, secret_digest};
@@ -65,7 +66,7 @@ impl SessionId {
 
     /// The key a store files the session under: a one-way digest of the id.
     pub fn key(&self) -> SessionKey {
-        SessionKey(secret_digest(&self.0))
+        SessionKey(secret_digest(&self.0).into())
     }
 }
 
@@ -76,9 +77,10 @@ impl fmt::Debug for SessionId {
 }
 
 /// What a [`SessionStore`] files a session under: a digest of its [`SessionId`], safe to use as a
-/// key name (43 base64url characters).
+/// key name (43 base64url characters). Cheap to clone (the text is shared), so a store can index
+/// it in several places.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct SessionKey(String);
+pub struct SessionKey(Arc<str>);
 
 impl SessionKey {
     /// The key as text.
@@ -89,20 +91,20 @@ impl SessionKey {
     /// A key read back from a store's index (a store's own bookkeeping). `None` unless it has the
     /// shape of a key.
     pub fn from_stored(text: &str) -> Option<Self> {
-        is_digest(text).then(|| Self(text.to_owned()))
+        is_digest(text).then(|| Self(text.into()))
     }
 }
 
 /// One person of one service, as a store indexes them: a digest of (service, `sub`), so that no
 /// key name holds the person's identifier.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct SubjectKey(String);
+pub struct SubjectKey(Arc<str>);
 
 impl SubjectKey {
     /// The key of `sub` in `service`.
     pub fn of(service: &str, sub: &str) -> Self {
         // The service name cannot contain NUL (config validation), so the pair is unambiguous.
-        Self(secret_digest(&format!("{service}\0{sub}")))
+        Self(secret_digest(&format!("{service}\0{sub}")).into())
     }
 
     /// The key of the person a back-channel logout is about.
@@ -117,7 +119,7 @@ impl SubjectKey {
 
     /// A key read back from a store's index. `None` unless it has the shape of a key.
     pub fn from_stored(text: &str) -> Option<Self> {
-        is_digest(text).then(|| Self(text.to_owned()))
+        is_digest(text).then(|| Self(text.into()))
     }
 }
 
