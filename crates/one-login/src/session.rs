@@ -302,7 +302,7 @@ fn secs(d: Duration) -> i64 {
 }
 
 /// The cause a shared store's client gave.
-pub type SessionStoreCause = std::sync::Arc<dyn std::error::Error + Send + Sync>;
+pub type SessionStoreCause = Arc<dyn std::error::Error + Send + Sync>;
 
 /// Why a session store could not answer.
 #[derive(Debug, Clone, thiserror::Error)]
