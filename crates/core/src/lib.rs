@@ -47,7 +47,8 @@ mod vtr;
 pub use clock::{Clock, SharedClock, SystemClock, TestClock};
 pub use config::{
     ClientAuth, ConfigError, ConfigProblem, DEFAULT_LEEWAY, MAX_LEEWAY, ProblemKind, ProviderSpec,
-    ServiceConfig, ServiceSpec, Services, ServicesFile, TokenAuthSpec,
+    ServiceConfig, ServiceSpec, Services, ServicesFile, StoreConfig, StoreKind, StoreSpec,
+    TokenAuthSpec,
 };
 pub use environment::{Environment, EnvironmentError, EnvironmentKind};
 pub use key::{KeyError, KeySource, MAX_SECRET_FILE_BYTES, MIN_RSA_BITS, RsaPrivateKey};

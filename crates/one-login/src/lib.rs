@@ -84,8 +84,9 @@ pub use govuk_one_login_core as core;
 pub use govuk_one_login_core::{
     ClaimName, Clock, ConfigError, ConfigProblem, CredentialLevel, Environment, HttpTransport,
     IdentityLevel, KeyError, ProblemKind, ProviderSpec, RandomError, ReplayStore, RsaPrivateKey,
-    SecretString, ServiceConfig, ServiceSpec, Services, ServicesFile, SharedClock, SystemClock,
-    TestClock, TokenAuthSpec, UiLocale, Url, VectorOfTrust, random_token, secret_digest,
+    SecretString, ServiceConfig, ServiceSpec, Services, ServicesFile, SharedClock, StoreConfig,
+    StoreKind, StoreSpec, SystemClock, TestClock, TokenAuthSpec, UiLocale, Url, VectorOfTrust,
+    random_token, secret_digest,
 };
 pub use govuk_one_login_discovery as discovery;
 pub use govuk_one_login_discovery::{CachePolicy, ProviderCache, ProviderRegistry};

@@ -164,6 +164,100 @@ impl ServiceConfig {
     }
 }
 
+/// Which engine the `[store]` table names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StoreKind {
+    /// In this process's memory (the default): one instance only.
+    Memory,
+    /// A shared Redis: every instance of the deployment sees the same records.
+    Redis,
+}
+
+impl StoreKind {
+    /// The name the services file uses (`memory`, `redis`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Memory => "memory",
+            Self::Redis => "redis",
+        }
+    }
+}
+
+/// The checked `[store]` table. Building the stores it names is the application's job (with
+/// `govuk-one-login-redis` for `redis`): the facade never falls back to memory for a file that
+/// says `redis`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreConfig {
+    pub(super) kind: StoreKind,
+    pub(super) url: Option<SecretString>,
+    pub(super) key_prefix: String,
+    pub(super) connect_timeout: Duration,
+    pub(super) command_timeout: Duration,
+}
+
+impl Default for StoreConfig {
+    /// The in-memory stores, with the default prefix and timeouts.
+    fn default() -> Self {
+        Self {
+            kind: StoreKind::Memory,
+            url: None,
+            key_prefix: super::DEFAULT_STORE_KEY_PREFIX.to_owned(),
+            connect_timeout: super::DEFAULT_STORE_CONNECT_TIMEOUT,
+            command_timeout: super::DEFAULT_STORE_COMMAND_TIMEOUT,
+        }
+    }
+}
+
+impl StoreConfig {
+    /// A Redis store at `url` with the default prefix (`govuk-one-login:`) and timeouts (2 s to
+    /// connect, 1 s per command), for a program that builds its configuration in code. The URL
+    /// is not checked here: connecting reports a bad one.
+    pub fn redis(url: impl Into<SecretString>) -> Self {
+        Self {
+            kind: StoreKind::Redis,
+            url: Some(url.into()),
+            ..Self::default()
+        }
+    }
+
+    /// The same store with another key prefix.
+    #[must_use]
+    pub fn with_key_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.key_prefix = prefix.into();
+        self
+    }
+
+    /// The same store with other timeouts.
+    #[must_use]
+    pub fn with_timeouts(mut self, connect: Duration, command: Duration) -> Self {
+        self.connect_timeout = connect;
+        self.command_timeout = command;
+        self
+    }
+
+    /// Which engine.
+    pub fn kind(&self) -> StoreKind {
+        self.kind
+    }
+    /// The Redis URL (for `redis`). It may carry a password: never log it.
+    pub fn url(&self) -> Option<&SecretString> {
+        self.url.as_ref()
+    }
+    /// What every key name starts with.
+    pub fn key_prefix(&self) -> &str {
+        &self.key_prefix
+    }
+    /// How long connecting may take.
+    pub fn connect_timeout(&self) -> Duration {
+        self.connect_timeout
+    }
+    /// How long one command may take.
+    pub fn command_timeout(&self) -> Duration {
+        self.command_timeout
+    }
+}
+
 /// A checked set of services on one provider.
 #[derive(Debug, Clone)]
 pub struct Services {
@@ -171,6 +265,7 @@ pub struct Services {
     pub(super) services: Vec<ServiceConfig>,
     pub(super) proxy: Option<Url>,
     pub(super) no_proxy: Vec<String>,
+    pub(super) store: StoreConfig,
 }
 
 impl Services {
@@ -186,6 +281,11 @@ impl Services {
     /// Hosts reached without the proxy.
     pub fn no_proxy(&self) -> &[String] {
         &self.no_proxy
+    }
+    /// The `[store]` table: where replay records and sessions are shared (in memory when the
+    /// file has none).
+    pub fn store(&self) -> &StoreConfig {
+        &self.store
     }
     /// Every service, in file order.
     pub fn iter(&self) -> std::slice::Iter<'_, ServiceConfig> {

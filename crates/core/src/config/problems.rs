@@ -92,6 +92,20 @@ pub enum ProblemKind {
     LeewayTooLarge,
     /// A User-Agent suffix with control characters.
     BadUserAgent,
+    /// A `[store]` kind other than `memory` or `redis`.
+    UnknownStoreKind,
+    /// A Redis setting in a `[store]` table of kind `memory`.
+    StoreSettingWithoutRedis,
+    /// A Redis store with no URL source, or both `url` and `url_env`.
+    StoreUrlSourceCount,
+    /// A Redis URL that does not parse, is not `redis://`/`rediss://`, or whose variable is unset.
+    BadStoreUrl,
+    /// Plain `redis://` to a host that is not loopback.
+    InsecureStoreUrl,
+    /// A key prefix that is empty, too long or holds spaces or control characters.
+    BadStoreKeyPrefix,
+    /// A store timeout of zero or beyond its maximum.
+    StoreTimeoutOutOfRange,
 }
 
 impl ProblemKind {
@@ -140,6 +154,13 @@ impl ProblemKind {
             Self::UnknownUiLocale => "config.unknown_ui_locale",
             Self::LeewayTooLarge => "config.leeway_too_large",
             Self::BadUserAgent => "config.bad_user_agent",
+            Self::UnknownStoreKind => "config.unknown_store_kind",
+            Self::StoreSettingWithoutRedis => "config.store_setting_without_redis",
+            Self::StoreUrlSourceCount => "config.store_url_source_count",
+            Self::BadStoreUrl => "config.bad_store_url",
+            Self::InsecureStoreUrl => "config.insecure_store_url",
+            Self::BadStoreKeyPrefix => "config.bad_store_key_prefix",
+            Self::StoreTimeoutOutOfRange => "config.store_timeout_out_of_range",
         }
     }
 }

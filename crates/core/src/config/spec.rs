@@ -6,9 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::secret::SecretString;
 
-/// A services file as written: provider settings and the services.
+/// A services file as written: provider settings, the services and (in the provider settings'
+/// [`store`](ProviderSpec::store) field) the `[store]` table.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
+#[serde(from = "FileRepr", into = "FileRepr")]
 pub struct ServicesFile {
     /// Settings shared by every service.
     #[serde(default)]
@@ -19,6 +20,80 @@ pub struct ServicesFile {
     /// Where relative key files are resolved from (the file's folder when loaded from disk).
     #[serde(skip)]
     pub base_dir: Option<PathBuf>,
+}
+
+/// The file as TOML has it: `[store]` is a top-level table beside `[provider]`. (In Rust it lives in
+/// [`ProviderSpec::store`], so that a `ServicesFile { provider, services, base_dir }` literal
+/// written before the table existed still compiles.)
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileRepr {
+    #[serde(default)]
+    provider: ProviderSpec,
+    #[serde(default, rename = "service")]
+    services: Vec<ServiceSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    store: Option<StoreSpec>,
+}
+
+impl From<FileRepr> for ServicesFile {
+    fn from(repr: FileRepr) -> Self {
+        let mut provider = repr.provider;
+        provider.store = repr.store;
+        Self {
+            provider,
+            services: repr.services,
+            base_dir: None,
+        }
+    }
+}
+
+impl From<ServicesFile> for FileRepr {
+    fn from(file: ServicesFile) -> Self {
+        let mut provider = file.provider;
+        let store = provider.store.take();
+        Self {
+            provider,
+            services: file.services,
+            store,
+        }
+    }
+}
+
+/// The `[store]` table: where used states, logout-token `jti`s and sessions are shared between
+/// the instances of a deployment.
+///
+/// ```toml
+/// [store]
+/// kind = "redis"                      # or "memory" (the default: one process only)
+/// url_env = "REDIS_URL"               # or url = "rediss://…"; never both
+/// key_prefix = "apply-for-a-licence:" # default "govuk-one-login:"
+/// connect_timeout_ms = 2000           # default 2000, at most 10000
+/// command_timeout_ms = 1000           # default 1000, at most 5000
+/// ```
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct StoreSpec {
+    /// `memory` (the default) or `redis`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// The Redis URL (`rediss://` for TLS; `redis://` only on loopback). It may carry a password:
+    /// prefer `url_env`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// An environment variable holding the Redis URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url_env: Option<String>,
+    /// What every key name starts with (default `govuk-one-login:`), so that several deployments
+    /// can share one Redis.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_prefix: Option<String>,
+    /// How long connecting may take, in milliseconds (default 2000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connect_timeout_ms: Option<u64>,
+    /// How long one command may take, in milliseconds (default 1000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command_timeout_ms: Option<u64>,
 }
 
 /// The `[provider]` table.
@@ -54,6 +129,10 @@ pub struct ProviderSpec {
     /// Hosts reached directly, not through `proxy` (host names, addresses or `*`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub no_proxy: Vec<String>,
+    /// The file's top-level `[store]` table (kept here in Rust, written beside `[provider]` in
+    /// TOML): `None` means the in-memory stores of one process.
+    #[serde(skip)]
+    pub store: Option<StoreSpec>,
 }
 
 /// One `[[service]]` table.

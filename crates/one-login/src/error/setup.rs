@@ -34,6 +34,19 @@ pub enum SetupError {
         #[source]
         source: SignError,
     },
+    /// The services file's `[store]` table names a shared store (`redis`) but the builder was
+    /// not given the stores built from it: refused rather than falling back to memory.
+    #[error(
+        "the services file says [store] kind = \"{kind}\", but no {missing} was given to the builder: \
+         build the stores (govuk_one_login_redis::Stores::connect) and pass them with \
+         .replay_store(..) and .state_store(..)"
+    )]
+    StoreNotProvided {
+        /// The store kind the file names.
+        kind: &'static str,
+        /// What is missing: `replay store`, `state store` or both.
+        missing: &'static str,
+    },
 }
 
 impl SetupError {
@@ -45,6 +58,7 @@ impl SetupError {
             Self::Http(_) => "setup.http",
             Self::FeatureDisabled { .. } => "setup.feature_disabled",
             Self::Signer { .. } => "setup.signer",
+            Self::StoreNotProvided { .. } => "setup.store_not_provided",
         }
     }
 

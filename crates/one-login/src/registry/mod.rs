@@ -9,7 +9,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use govuk_one_login_core::{
-    ClientAuth, HttpTransport, InMemoryReplayStore, ReplayStore, Services, SharedClock,
+    ClientAuth, HttpTransport, InMemoryReplayStore, ReplayStore, Services, SharedClock, StoreKind,
     SystemClock, user_agent,
 };
 use govuk_one_login_discovery::{CachePolicy, ProviderCache, ProviderRegistry};
@@ -156,9 +156,11 @@ impl OneLoginBuilder {
     /// Builds every relying party.
     ///
     /// # Errors
-    /// [`SetupError`] if no transport is available or a service's key cannot be loaded into the
-    /// signer.
+    /// [`SetupError`] if no transport is available, a service's key cannot be loaded into the
+    /// signer, or the services file's `[store]` table names a shared store whose replay and
+    /// state stores were not given ([`SetupError::StoreNotProvided`]).
     pub fn build(self) -> Result<OneLogin, SetupError> {
+        check_stores(&self)?;
         let environment = self.services.environment().clone();
         let transport = match self.transport {
             Some(t) => t,
@@ -230,6 +232,25 @@ impl OneLoginBuilder {
     }
 }
 
+/// Refuses a services file that names a shared store when the builder was not given it: the
+/// in-memory default would silently split "usable once" between instances.
+fn check_stores(builder: &OneLoginBuilder) -> Result<(), SetupError> {
+    let kind = builder.services.store().kind();
+    if kind == StoreKind::Memory {
+        return Ok(());
+    }
+    let missing = match (builder.replay.is_some(), builder.states.is_some()) {
+        (true, true) => return Ok(()),
+        (false, true) => "replay store",
+        (true, false) => "state store",
+        (false, false) => "replay store and no state store",
+    };
+    Err(SetupError::StoreNotProvided {
+        kind: kind.as_str(),
+        missing,
+    })
+}
+
 /// A random duration between zero and `max`, whole seconds.
 fn jitter_within(max: std::time::Duration) -> std::time::Duration {
     let seed = govuk_one_login_core::random_bytes(8)
@@ -271,4 +292,74 @@ fn check_features(svc: &govuk_one_login_core::ServiceConfig) -> Result<(), Setup
         return Err(missing("request-objects"));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use govuk_one_login_core::{ServiceSpec, ServicesFile, StoreSpec, TokenAuthSpec};
+
+    fn services(store: Option<StoreSpec>) -> Services {
+        let mut file = ServicesFile {
+            services: vec![ServiceSpec {
+                name: "apply".into(),
+                client_id: "apply-client".into(),
+                redirect_uris: vec!["https://apply.example.gov.uk/callback".into()],
+                token_auth: TokenAuthSpec {
+                    method: Some("client_secret_post".into()),
+                    secret: Some("a-client-secret".into()),
+                    ..TokenAuthSpec::default()
+                },
+                ..ServiceSpec::default()
+            }],
+            ..ServicesFile::default()
+        };
+        file.provider.store = store;
+        file.validate().unwrap()
+    }
+
+    fn redis() -> Option<StoreSpec> {
+        Some(StoreSpec {
+            kind: Some("redis".into()),
+            url: Some("redis://127.0.0.1:6379".into()),
+            ..StoreSpec::default()
+        })
+    }
+
+    fn memory() -> Arc<dyn ReplayStore> {
+        Arc::new(InMemoryReplayStore::default())
+    }
+
+    #[test]
+    fn a_file_naming_redis_is_refused_without_the_stores_built_from_it() {
+        let refused = OneLogin::builder(services(redis())).build().unwrap_err();
+        assert_eq!(refused.code(), "setup.store_not_provided");
+        assert_eq!(refused.action(), crate::Action::Misconfigured);
+        assert!(
+            refused.to_string().contains("kind = \"redis\""),
+            "{refused}"
+        );
+        let half = OneLogin::builder(services(redis()))
+            .replay_store(memory())
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(
+                half,
+                SetupError::StoreNotProvided {
+                    kind: "redis",
+                    missing: "state store"
+                }
+            ),
+            "{half}"
+        );
+        assert!(
+            OneLogin::builder(services(redis()))
+                .replay_store(memory())
+                .state_store(memory())
+                .build()
+                .is_ok()
+        );
+        assert!(OneLogin::builder(services(None)).build().is_ok());
+    }
 }

@@ -16,6 +16,7 @@ mod keys;
 mod provider;
 mod sector;
 mod service;
+mod store;
 mod trust;
 mod uri;
 
@@ -28,6 +29,7 @@ impl ServicesFile {
         let mut p = Problems::default();
         let environment = provider::environment(&self.provider, &mut p);
         let proxy = provider::proxy(&self.provider, &mut p);
+        let store = store::store(self.provider.store.as_ref(), &mut p);
         if self.services.is_empty() {
             p.push(
                 ProblemKind::NoServices,
@@ -68,6 +70,7 @@ impl ServicesFile {
                 services,
                 proxy,
                 no_proxy: self.provider.no_proxy.clone(),
+                store,
             }),
             _ => Err(ConfigError::Invalid(p.0)),
         }
