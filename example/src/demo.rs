@@ -41,17 +41,15 @@ pub async fn demo(base: &Url) -> Result<(MockOneLogin, App), ExampleError> {
         back_channel_logout_uri: Some(format!("{base}auth/back-channel-logout")),
         ..identity_service(DEMO_SERVICE, DEMO_CLIENT_ID)
     };
-    let (provider_spec, services) = (provider.provider_spec(), vec![service]);
-    let file = ServicesFile {
+    let (provider_spec, services, base_dir) = (provider.provider_spec(), vec![service], None);
+    let services = ServicesFile {
         provider: provider_spec,
         services,
-        base_dir: None,
-    };
-    let services = file.validate()?;
-    services
-        .iter()
-        .for_each(|service| provider.register(service));
+        base_dir,
+    }
+    .validate()?;
+    services.iter().for_each(|s| provider.register(s));
     let (key, _) = SealingKey::generate()?;
-    let app = App::new(OneLogin::builder(services).build()?, Sealer::new(key))?;
+    let app = App::new(OneLogin::builder(services).build()?, Sealer::new(key), None)?;
     Ok((provider, app))
 }

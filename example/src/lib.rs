@@ -6,12 +6,13 @@ mod pages;
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Json, Redirect, Response};
 use axum::{Router, routing::get};
-use govuk_one_login::{ConfigError, Name, OneLogin, SealError, Sealer, SetupError};
+use govuk_one_login::{ConfigError, Name, OneLogin, SealError, Sealer, SessionStore, SetupError};
 use govuk_one_login_axum::{Auth, AuthError, InMemorySessionStore, MaybeSignedIn};
+use govuk_one_login_redis::RedisStoreError;
 use govuk_one_login_testkit::StartError;
 use serde_json::json;
 use tokio::net::TcpListener;
@@ -37,8 +38,10 @@ pub struct ExampleError {
 impl ExampleError {
     /// An error with this code and message.
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
-        let message = message.into();
-        Self { code, message }
+        Self {
+            code,
+            message: message.into(),
+        }
     }
 }
 
@@ -51,7 +54,8 @@ macro_rules! from_library_errors {
         }
     )*};
 }
-from_library_errors!(StartError, ConfigError, SetupError, AuthError, SealError);
+from_library_errors!(StartError, ConfigError, SetupError);
+from_library_errors!(AuthError, SealError, RedisStoreError);
 
 /// The sealing keys from [`SEALING_KEYS_VAR`].
 ///
@@ -70,21 +74,32 @@ pub fn sealer_from_env() -> Result<Sealer, ExampleError> {
 #[derive(Clone, Debug)]
 pub struct App {
     auth: Auth,
-    sessions: Arc<InMemorySessionStore>,
+    memory: Option<Arc<InMemorySessionStore>>,
 }
 
 impl App {
-    /// The app for every service of `one_login`, its sessions sealed by `sealer`.
+    /// The app for every service of `one_login`, its sessions sealed by `sealer` and kept in
+    /// `store` (Redis, for several instances) or, with `None`, in this process's memory.
     ///
     /// # Errors
     /// `axum.path_conflict` when a service's URI is `/` or `/me`, under `/sign-in/` or
     /// `/sign-out/`, or another URI's path for something else.
-    pub fn new(one_login: OneLogin, sealer: Sealer) -> Result<Self, ExampleError> {
-        let sessions = Arc::new(InMemorySessionStore::default());
+    pub fn new(
+        one_login: OneLogin,
+        sealer: Sealer,
+        store: Option<Arc<dyn SessionStore>>,
+    ) -> Result<Self, ExampleError> {
+        let (store, memory) = match store {
+            Some(shared) => (shared, None),
+            None => {
+                let memory = Arc::new(InMemorySessionStore::default());
+                (memory.clone() as Arc<dyn SessionStore>, Some(memory))
+            }
+        };
         let services = one_login.clone();
         let auth = Auth::builder(one_login)
             .sealer(sealer)
-            .store(sessions.clone())
+            .store(store)
             .reserve_paths(["/me"])
             .error_page(|e| pages::error(e.status(), e.message(), e.code()))
             .signed_out_page(move |signed_out, people| match signed_out {
@@ -92,7 +107,7 @@ impl App {
                 None => Redirect::to("/").into_response(),
             })
             .build()?;
-        Ok(Self { auth, sessions })
+        Ok(Self { auth, memory })
     }
 
     /// The sign-in routes and the relying parties.
@@ -100,9 +115,9 @@ impl App {
         &self.auth
     }
 
-    /// The session store (in memory: one process; with several, use a shared store).
-    pub fn sessions(&self) -> &InMemorySessionStore {
-        &self.sessions
+    /// The in-memory session store (`None` with a shared store).
+    pub fn sessions(&self) -> Option<&InMemorySessionStore> {
+        self.memory.as_deref()
     }
 
     /// The axum router of the app.
@@ -122,13 +137,7 @@ impl App {
 /// redirect reach One Login.
 async fn finish(State(app): State<App>, request: Request, next: Next) -> Response {
     let mut answer = next.run(request).await;
-    let headers = answer.headers_mut();
-    if let Ok(csp) = HeaderValue::from_str(app.auth.content_security_policy()) {
-        headers
-            .entry(header::CONTENT_SECURITY_POLICY)
-            .or_insert(csp);
-    }
-    govuk_one_login_axum::add_security_headers(headers);
+    app.auth.add_page_headers(answer.headers_mut());
     answer
 }
 
@@ -144,22 +153,18 @@ async fn me(people: MaybeSignedIn) -> Response {
         return (StatusCode::UNAUTHORIZED, Json(body)).into_response();
     };
     let name = |n: &Name| {
-        let (given_names, family_names) = (n.given_names(), n.family_names());
-        let (valid_from, valid_until) = (&n.valid_from, &n.valid_until);
-        json!({ "given_names": given_names, "family_names": family_names,
-                "valid_from": valid_from, "valid_until": valid_until })
+        json!({ "given_names": n.given_names(), "family_names": n.family_names(),
+                "valid_from": &n.valid_from, "valid_until": &n.valid_until })
     };
     let identity = p.identity().map(|_| {
         let names: Vec<_> = p.names().iter().map(name).collect();
         let birth_dates: Vec<&str> = p.birth_dates().iter().map(|d| d.value.as_str()).collect();
         json!({ "names": names, "birth_dates": birth_dates })
     });
-    let (email, email_verified) = (p.email(), p.email_verified());
-    let (phone_number, phone_number_verified) = (p.phone_number(), p.phone_number_verified());
     Json(json!({
         "service": p.service().as_str(), "sub": p.sub(), "vot": p.vot().as_str(),
-        "email": email, "email_verified": email_verified, "phone_number": phone_number,
-        "phone_number_verified": phone_number_verified, "identity": identity,
+        "email": p.email(), "email_verified": p.email_verified(), "phone_number": p.phone_number(),
+        "phone_number_verified": p.phone_number_verified(), "identity": identity,
     }))
     .into_response()
 }

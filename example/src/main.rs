@@ -5,20 +5,30 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use example_rp::{App, ExampleError, base_url, check_file, demo, sealer_from_env, serve_until};
-use govuk_one_login::{OneLogin, Services};
+use govuk_one_login::{OneLogin, Services, StoreConfig, StoreKind};
+use govuk_one_login_redis::Stores;
 use tokio::net::TcpListener;
 
 const USAGE: &str = "\
-usage: example-rp [--listen ADDR] [--config FILE] | check FILE | --help
+usage: example-rp [--listen ADDR] [--config FILE [--redis URL]] | check FILE | --help
   Serves the example relying party on ADDR (default 127.0.0.1:8080): with --config, for the
   services of FILE, sealing sessions with the keys in ONE_LOGIN_SEALING_KEYS (base64 32-byte
   keys, comma-separated); without, against an embedded mock One Login (no set-up needed).
+  --redis URL (or the file's [store] kind = \"redis\") keeps sessions, used states and logout
+  tokens in that Redis, so several instances behind a load balancer share them.
   `check FILE` prints each service's sector, which services share users, and every problem,
   and exits with status 1 when there is one.";
 
-/// The address and services file to serve, or `None` for help.
-fn parse(args: &[String]) -> Result<Option<(SocketAddr, Option<PathBuf>)>, String> {
+const BUSY: &str =
+    "another program is using this port: stop it or pass --listen 127.0.0.1:PORT with a free port";
+
+/// What to serve: the address, the services file and a Redis URL.
+type Serve = (SocketAddr, Option<PathBuf>, Option<String>);
+
+/// What to serve, or `None` for help.
+fn parse(args: &[String]) -> Result<Option<Serve>, String> {
     let (mut listen, mut config) = (SocketAddr::from(([127, 0, 0, 1], 8080)), None);
+    let mut redis = None;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match (arg.as_str(), it.next()) {
@@ -32,10 +42,15 @@ fn parse(args: &[String]) -> Result<Option<(SocketAddr, Option<PathBuf>)>, Strin
             }
             ("--config", Some(value)) => config = Some(value.into()),
             ("--config", None) => return Err("--config needs a services file".into()),
+            ("--redis", Some(value)) => redis = Some(value.clone()),
+            ("--redis", None) => return Err("--redis needs a URL, e.g. redis://127.0.0.1/".into()),
             (other, _) => return Err(format!("unknown argument `{other}`")),
         }
     }
-    Ok(Some((listen, config)))
+    if redis.is_some() && config.is_none() {
+        return Err("--redis needs --config: the embedded demo is one instance".into());
+    }
+    Ok(Some((listen, config, redis)))
 }
 
 #[tokio::main]
@@ -50,7 +65,7 @@ async fn main() -> ExitCode {
         [check, ..] if check == "check" => Err("`check` takes exactly one services file".into()),
         _ => parse(&args),
     };
-    let (listen, config) = match parsed {
+    let (listen, config, redis) = match parsed {
         Ok(Some(serve)) => serve,
         Ok(None) => {
             println!("{USAGE}");
@@ -62,21 +77,22 @@ async fn main() -> ExitCode {
         }
     };
     tracing_subscriber::fmt().with_target(false).init();
-    let Err(e) = run(listen, config).await else {
+    let Err(e) = run(listen, config, redis).await else {
         return ExitCode::SUCCESS;
     };
     eprintln!("example-rp: {e} [{}]", e.code);
     ExitCode::FAILURE
 }
 
-async fn run(listen: SocketAddr, config: Option<PathBuf>) -> Result<(), ExampleError> {
+async fn run(
+    listen: SocketAddr,
+    config: Option<PathBuf>,
+    redis: Option<String>,
+) -> Result<(), ExampleError> {
     let bind_failed = |e: std::io::Error| match e.kind() {
         std::io::ErrorKind::AddrInUse => ExampleError::new(
             "example.address_in_use",
-            format!(
-                "cannot listen on {listen}: {e}; another program is using this port: stop it or \
-                 pass --listen 127.0.0.1:PORT with a free port"
-            ),
+            format!("cannot listen on {listen}: {e}; {BUSY}"),
         ),
         _ => ExampleError::new("example.bind", format!("cannot listen on {listen}: {e}")),
     };
@@ -94,17 +110,25 @@ async fn run(listen: SocketAddr, config: Option<PathBuf>) -> Result<(), ExampleE
         }
         Some(path) => {
             println!("Services from {}", path.display());
-            let one_login = OneLogin::builder(Services::load(path)?).build()?;
-            App::new(one_login, sealer_from_env()?)?
+            let services = Services::load(path)?;
+            let sealer = sealer_from_env()?;
+            let store = redis.map_or_else(|| services.store().clone(), StoreConfig::redis);
+            if store.kind() == StoreKind::Redis {
+                let stores = Stores::connect(&store).await?;
+                println!("Sessions, states and logout tokens in Redis");
+                let builder = OneLogin::builder(services).replay_store(stores.replay);
+                let one_login = builder.state_store(stores.states).build()?;
+                App::new(one_login, sealer, Some(stores.sessions))?
+            } else {
+                App::new(OneLogin::builder(services).build()?, sealer, None)?
+            }
         }
     };
     let port = local.port();
     for rp in app.auth().one_login().iter() {
         let (client, callback) = (rp.config().client_id(), rp.config().default_redirect_uri());
-        println!(
-            "  service {} (client {client}), callback {callback}",
-            rp.name()
-        );
+        let name = rp.name();
+        println!("  service {name} (client {client}), callback {callback}");
         if callback.port_or_known_default() != Some(port) {
             println!("    note: this callback is not on port {port}; put this app behind it");
         }

@@ -308,3 +308,30 @@ fn a_services_file_without_sealing_keys_stops_the_server_naming_the_variable() {
         assert!(stderr.contains("example.sealing_keys"), "{stderr}");
     }
 }
+
+#[test]
+fn redis_needs_a_services_file_and_an_unreachable_one_stops_the_server_in_time() {
+    let out = run(&["--redis", "redis://127.0.0.1:1/"]);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--redis needs --config"), "{stderr}");
+
+    // Nothing listens on port 1: start-up fails within the connect timeout, never falling back
+    // to memory, and never printing a password written in the URL.
+    let path = services_file("redis-unreachable", VALID);
+    let started = std::time::Instant::now();
+    let out = Command::new(BIN)
+        .args(["--listen", "127.0.0.1:0", "--config", path.to_str().unwrap()])
+        .args(["--redis", "redis://:hunter2@127.0.0.1:1/"])
+        .env(
+            example_rp::SEALING_KEYS_VAR,
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        )
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("redis_store."), "{stderr}");
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(15));
+}

@@ -194,6 +194,18 @@ impl Auth {
         &self.inner.csp
     }
 
+    /// Adds to an app's page what the router's own pages carry, where the page has not set it:
+    /// [`add_security_headers`](crate::add_security_headers) and the
+    /// [`content_security_policy`](Self::content_security_policy).
+    pub fn add_page_headers(&self, headers: &mut axum::http::HeaderMap) {
+        if let Ok(csp) = axum::http::HeaderValue::from_str(&self.inner.csp) {
+            headers
+                .entry(axum::http::header::CONTENT_SECURITY_POLICY)
+                .or_insert(csp);
+        }
+        page::add_security_headers(headers);
+    }
+
     /// The relying parties.
     pub fn one_login(&self) -> &OneLogin {
         &self.inner.one_login
