@@ -321,7 +321,12 @@ fn redis_needs_a_services_file_and_an_unreachable_one_stops_the_server_in_time()
     let path = services_file("redis-unreachable", VALID);
     let started = std::time::Instant::now();
     let out = Command::new(BIN)
-        .args(["--listen", "127.0.0.1:0", "--config", path.to_str().unwrap()])
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--config",
+            path.to_str().unwrap(),
+        ])
         .args(["--redis", "redis://:hunter2@127.0.0.1:1/"])
         .env(
             example_rp::SEALING_KEYS_VAR,
