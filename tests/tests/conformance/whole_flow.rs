@@ -437,3 +437,91 @@ async fn keep_fresh_refreshes_each_document_before_it_expires_and_nothing_earlie
     h.sign_in("auth", SignInOptions::default()).await.unwrap();
     assert_eq!(h.calls_to(jwks), 2);
 }
+
+/// A shared store that is down: every call fails as a Redis outage would.
+#[derive(Debug)]
+struct DownStore;
+
+impl govuk_one_login::ReplayStore for DownStore {
+    fn check_and_remember(
+        &self,
+        _: &str,
+        _: i64,
+        _: i64,
+    ) -> govuk_one_login::core::BoxFuture<
+        '_,
+        Result<govuk_one_login::core::ReplayCheck, govuk_one_login::core::ReplayStoreError>,
+    > {
+        Box::pin(async { Err(down()) })
+    }
+
+    fn forget(
+        &self,
+        _: &str,
+    ) -> govuk_one_login::core::BoxFuture<'_, Result<(), govuk_one_login::core::ReplayStoreError>>
+    {
+        Box::pin(async { Err(down()) })
+    }
+}
+
+fn down() -> govuk_one_login::core::ReplayStoreError {
+    govuk_one_login::core::ReplayStoreError::Unavailable {
+        store: "redis",
+        source: Arc::new(std::io::Error::other("connection refused")),
+    }
+}
+
+#[tokio::test]
+async fn a_failing_store_of_one_service_stops_only_that_service() {
+    let down: Arc<dyn govuk_one_login::ReplayStore> = Arc::new(DownStore);
+    let h = Harness::start_with(
+        vec![auth_service("a", "client-a"), auth_service("b", "client-b")],
+        |b| b.service_stores("b", down.clone(), down.clone()),
+    )
+    .await;
+    let b = expect_failure(
+        F,
+        "sign_in_with_its_own_store_down",
+        "replay_store.unavailable",
+        h.sign_in("b", SignInOptions::default()).await,
+        sign_in_code,
+    );
+    assert_eq!(b.action(), govuk_one_login::Action::RetryLater, "{b}");
+    let a = h.sign_in("a", SignInOptions::default()).await;
+    let a = expect_success(F, "other_service_signs_in_while_a_store_is_down", a);
+    assert_eq!(a.service().as_str(), "a");
+
+    // Its back-channel logout is refused for a retry (5xx), never applied unchecked; the other
+    // service's is applied.
+    let token_b = h
+        .provider
+        .mint_logout_token("client-b", &h.subject("b"), None);
+    let refused = h.one_login.back_channel_logout(&form(&token_b)).await;
+    let refused = expect_failure(
+        F,
+        "logout_with_its_own_store_down",
+        "replay_store.unavailable",
+        refused,
+        back_channel_code,
+    );
+    assert!(refused.response().status() >= 500, "{refused}");
+    let token_a = h
+        .provider
+        .mint_logout_token("client-a", &h.subject("a"), None);
+    let applied = h.one_login.back_channel_logout(&form(&token_a)).await;
+    expect_success(F, "other_service_logout_while_a_store_is_down", applied);
+
+    // Stores for a service the file does not have are a set-up error.
+    let file = govuk_one_login::ServicesFile {
+        provider: h.provider.provider_spec(),
+        services: vec![auth_service("a", "client-a")],
+        base_dir: None,
+    };
+    let built = OneLogin::builder(file.validate().unwrap())
+        .service_stores("nope", down.clone(), down)
+        .build();
+    assert_eq!(
+        built.map(drop).map_err(|e| e.code()),
+        Err("setup.unknown_service")
+    );
+}

@@ -47,6 +47,9 @@ pub enum SetupError {
         /// What is missing: `replay store`, `state store` or both.
         missing: &'static str,
     },
+    /// Stores were given for a service the services file does not have.
+    #[error("stores were given for service `{0}`, which the services file does not have")]
+    UnknownService(String),
 }
 
 impl SetupError {
@@ -58,6 +61,7 @@ impl SetupError {
             Self::Http(_) => "setup.http",
             Self::FeatureDisabled { .. } => "setup.feature_disabled",
             Self::Signer { .. } => "setup.signer",
+            Self::UnknownService(_) => "setup.unknown_service",
             Self::StoreNotProvided { .. } => "setup.store_not_provided",
         }
     }

@@ -45,6 +45,7 @@ impl OneLogin {
             clock: None,
             replay: None,
             states: None,
+            service_stores: Vec::new(),
             policy: CachePolicy::default(),
             registry: None,
             pending_ttl_secs: DEFAULT_PENDING_TTL_SECS,
@@ -81,10 +82,15 @@ pub struct OneLoginBuilder {
     clock: Option<SharedClock>,
     replay: Option<Arc<dyn ReplayStore>>,
     states: Option<Arc<dyn ReplayStore>>,
+    /// Per service: its own replay and state stores.
+    service_stores: Vec<ServiceStores>,
     policy: CachePolicy,
     registry: Option<ProviderRegistry>,
     pending_ttl_secs: i64,
 }
+
+/// A service's own (replay, state) stores.
+type ServiceStores = (String, Arc<dyn ReplayStore>, Arc<dyn ReplayStore>);
 
 impl fmt::Debug for OneLoginBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -95,6 +101,23 @@ impl fmt::Debug for OneLoginBuilder {
 }
 
 impl OneLoginBuilder {
+    /// Gives one service its own logout-`jti` and used-state stores (its own Redis, say), so that
+    /// a failing store stops only the services that use it: One Login asks that one service's
+    /// outage never touch another's. Other services keep the stores of
+    /// [`replay_store`](Self::replay_store) and [`state_store`](Self::state_store).
+    #[must_use]
+    pub fn service_stores(
+        mut self,
+        service: &str,
+        replay: Arc<dyn ReplayStore>,
+        states: Arc<dyn ReplayStore>,
+    ) -> Self {
+        self.service_stores.retain(|(name, _, _)| name != service);
+        self.service_stores
+            .push((service.to_owned(), replay, states));
+        self
+    }
+
     /// The HTTP transport (default: the reqwest transport, with the `reqwest` feature).
     #[must_use]
     pub fn transport(mut self, transport: Arc<dyn HttpTransport>) -> Self {
@@ -161,6 +184,13 @@ impl OneLoginBuilder {
     /// state stores were not given ([`SetupError::StoreNotProvided`]).
     pub fn build(self) -> Result<OneLogin, SetupError> {
         check_stores(&self)?;
+        if let Some((name, _, _)) = self
+            .service_stores
+            .iter()
+            .find(|(name, _, _)| self.services.iter().all(|s| s.name().as_str() != name))
+        {
+            return Err(SetupError::UnknownService(name.chars().take(100).collect()));
+        }
         let environment = self.services.environment().clone();
         let transport = match self.transport {
             Some(t) => t,
@@ -218,9 +248,18 @@ impl OneLoginBuilder {
                 ClientAuth::ClientSecretPost { .. } => None,
             };
             order.push(svc.name().to_string());
+            let mut own = deps.clone();
+            if let Some((_, replay, states)) = self
+                .service_stores
+                .iter()
+                .find(|(name, _, _)| name == svc.name().as_str())
+            {
+                own.replay = Arc::clone(replay);
+                own.states = Arc::clone(states);
+            }
             services.insert(
                 svc.name().to_string(),
-                RelyingParty::new(svc.clone(), signer, deps.clone()),
+                RelyingParty::new(svc.clone(), signer, own),
             );
         }
         Ok(OneLogin {
