@@ -319,7 +319,7 @@ fn redis_needs_a_services_file_and_an_unreachable_one_stops_the_server_in_time()
     // Nothing listens on port 1: start-up fails within the connect timeout, never falling back
     // to memory, and never printing a password written in the URL.
     let path = services_file("redis-unreachable", VALID);
-    let started = std::time::Instant::now();
+    let started = Instant::now();
     let out = Command::new(BIN)
         .args([
             "--listen",
@@ -338,5 +338,5 @@ fn redis_needs_a_services_file_and_an_unreachable_one_stops_the_server_in_time()
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("redis_store."), "{stderr}");
     assert!(!stderr.contains("hunter2"), "{stderr}");
-    assert!(started.elapsed() < std::time::Duration::from_secs(15));
+    assert!(started.elapsed() < Duration::from_secs(15));
 }
