@@ -13,9 +13,8 @@ use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 use axum::Router;
 use axum::routing::get;
 use govuk_one_login::{
-    Clock as _, HttpTransport, OneLogin, RelyingParty, Sealer, SealingKey, SessionId,
-    SessionLimits, SessionStore as _, SignInOptions, SignedIn, StoredSession, StoredSignIn,
-    SubjectKey, Url,
+    Clock as _, OneLogin, RelyingParty, Sealer, SealingKey, SessionId, SessionLimits,
+    SessionStore as _, SignInOptions, SignedIn, StoredSession, StoredSignIn, SubjectKey, Url,
 };
 use govuk_one_login_axum::{InMemorySessionStore, TestApp};
 use govuk_one_login_testkit::{Harness, MockOneLogin, auth_service};
@@ -23,7 +22,7 @@ use tokio::task::JoinSet;
 
 use crate::contenders::{Algorithm, RawAwsLc, TokenFixture};
 use crate::error::BenchError;
-use crate::scale::{TimedTransport, check_positive, client_key, services, sign_in, start_provider};
+use crate::scale::{check_positive, one_timed_service, sign_in};
 
 /// The median of `times` (zero for none).
 fn median(times: &mut [Duration]) -> Duration {
@@ -361,20 +360,7 @@ impl FloorReport {
 /// [`BenchError::BadParameter`] for zero sign-ins; a setup error; the first sign-in that failed.
 pub async fn cpu_vs_crypto_floor(sign_ins: usize) -> Result<FloorReport, BenchError> {
     check_positive("sign_ins", sign_ins)?;
-    let provider = start_provider().await?;
-    let key = client_key()?;
-    let services = services(&provider, 1, &key)?;
-    for s in services.iter() {
-        provider.register(s);
-    }
-    let transport = Arc::new(TimedTransport::new()?);
-    let one_login = OneLogin::builder(services)
-        .transport(Arc::clone(&transport) as Arc<dyn HttpTransport>)
-        .build()
-        .map_err(|e| BenchError::Setup { code: e.code() })?;
-    let rp = one_login.iter().next().cloned().ok_or(BenchError::Setup {
-        code: "bench.no_service",
-    })?;
+    let (provider, transport, rp) = one_timed_service().await?;
     let mut floor = Floor::new(&TokenFixture::from_provider(&provider))?;
     sign_in(&rp, &provider).await?;
     floor.once()?;

@@ -415,15 +415,13 @@ impl SignInReport {
     }
 }
 
-/// `sign_ins` whole sign-ins of one service against the mock provider, `concurrency` at a time,
-/// after one warm-up sign-in that fills the caches.
+/// The mock provider with one service registered, its relying party, and the timing transport
+/// that relying party sends through: the set-up of the whole-sign-in scenarios.
 ///
 /// # Errors
-/// [`BenchError::BadParameter`] for zero sign-ins or concurrency; a setup error; the first
-/// sign-in that failed.
-pub async fn sign_ins(sign_ins: usize, concurrency: usize) -> Result<SignInReport, BenchError> {
-    check_positive("sign_ins", sign_ins)?;
-    check_positive("concurrency", concurrency)?;
+/// A setup error: the mock, the key, the services file or the relying party.
+pub(crate) async fn one_timed_service()
+-> Result<(MockOneLogin, Arc<TimedTransport>, RelyingParty), BenchError> {
     let provider = start_provider().await?;
     let key = client_key()?;
     let services = services(&provider, 1, &key)?;
@@ -438,6 +436,19 @@ pub async fn sign_ins(sign_ins: usize, concurrency: usize) -> Result<SignInRepor
     let rp = one_login.iter().next().cloned().ok_or(BenchError::Setup {
         code: "bench.no_service",
     })?;
+    Ok((provider, transport, rp))
+}
+
+/// `sign_ins` whole sign-ins of one service against the mock provider, `concurrency` at a time,
+/// after one warm-up sign-in that fills the caches.
+///
+/// # Errors
+/// [`BenchError::BadParameter`] for zero sign-ins or concurrency; a setup error; the first
+/// sign-in that failed.
+pub async fn sign_ins(sign_ins: usize, concurrency: usize) -> Result<SignInReport, BenchError> {
+    check_positive("sign_ins", sign_ins)?;
+    check_positive("concurrency", concurrency)?;
+    let (provider, transport, rp) = one_timed_service().await?;
     sign_in(&rp, &provider).await?;
     let http_before = transport.busy();
     let started = Instant::now();
