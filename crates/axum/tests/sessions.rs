@@ -150,9 +150,7 @@ async fn the_session_id_changes_at_sign_in_and_at_sign_out() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forged_callback_leaves_the_signed_in_session_and_the_other_pending_sign_ins_intact() {
-    let app = common::start().await;
-    let tab = Tab::new(&app);
-    tab.sign_in(&app, "app").await;
+    let (app, tab) = common::signed_in().await;
     let pending = tab.start_sign_in("app").await;
     for forged in [
         "/app/callback?code=x&state=forged",
@@ -227,9 +225,7 @@ async fn a_sixth_sign_in_in_flight_drops_the_oldest_one_only() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_sign_in_drops_only_the_pending_sign_in_it_used() {
     use govuk_one_login_testkit::{Faults, TokenResponseFault};
-    let app = common::start().await;
-    let tab = Tab::new(&app);
-    tab.sign_in(&app, "app").await;
+    let (app, tab) = common::signed_in().await;
     let first = tab.start_sign_in("app").await;
     let second = tab.start_sign_in("app").await;
     let first_callback = Tab::callback_for(&app, &first).await;
@@ -256,9 +252,7 @@ async fn a_failed_sign_in_drops_only_the_pending_sign_in_it_used() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cross_site_sign_out_ends_nothing_and_a_same_origin_one_does() {
-    let app = common::start().await;
-    let tab = Tab::new(&app);
-    tab.sign_in(&app, "app").await;
+    let (_app, tab) = common::signed_in().await;
     let csrf = tab.csrf("app").await;
     for headers in [
         vec![("sec-fetch-site", "cross-site")],
@@ -292,9 +286,7 @@ async fn a_cross_site_sign_out_ends_nothing_and_a_same_origin_one_does() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_get_sign_out_that_says_nothing_of_its_origin_gets_the_form_and_the_form_signs_out() {
-    let app = common::start().await;
-    let tab = Tab::new(&app);
-    tab.sign_in(&app, "app").await;
+    let (_app, tab) = common::signed_in().await;
     let page = tab.get("/sign-out/app").await;
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
@@ -318,9 +310,7 @@ async fn a_get_sign_out_that_says_nothing_of_its_origin_gets_the_form_and_the_fo
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_return_from_one_logins_logout_is_checked_and_ends_nothing() {
-    let app = common::start().await;
-    let tab = Tab::new(&app);
-    tab.sign_in(&app, "app").await;
+    let (app, tab) = common::signed_in().await;
     // A forged return, while signed in: nothing ends.
     let forged = tab.get("/app/signed-out?state=forged").await;
     assert_eq!(forged.status(), StatusCode::SEE_OTHER);
@@ -636,9 +626,7 @@ async fn signed_in_user_redirects_a_page_to_sign_in_and_answers_an_api_with_401(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn another_site_forcing_sign_ins_cannot_grow_the_browsers_cookies_past_a_few_kilobytes() {
-    let app = common::start().await;
-    let tab = Tab::new(&app);
-    tab.sign_in(&app, "app").await;
+    let (_app, tab) = common::signed_in().await;
     let long = format!("/{}", "%22".repeat(85));
     assert!(long.len() <= 256);
     for _ in 0..12 {

@@ -39,6 +39,17 @@ pub(crate) async fn start() -> TestApp {
     TestApp::start(app).await
 }
 
+/// The app, and a browser signed in to its service `app`.
+pub(crate) async fn signed_in() -> (TestApp, Tab) {
+    let app = start().await;
+    let tab = Tab::new(&app);
+    assert_eq!(
+        tab.sign_in(&app, "app").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    (app, tab)
+}
+
 pub(crate) async fn start_configured(adjust: impl FnOnce(AuthBuilder) -> AuthBuilder) -> TestApp {
     TestApp::start_configured(
         vec![govuk_one_login_testkit::auth_service("app", "app-client")],
