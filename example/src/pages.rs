@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use govuk_one_login::{OneLogin, RelyingParty, SignedIn};
-use govuk_one_login_axum::{MaybeSignedIn, escape_html as esc};
+use govuk_one_login_axum::{MaybeSignedIn, escape_html as esc, path_segment};
 
 const STYLE: &str = "body{font-family:Arial,sans-serif;margin:0;color:#0b0c0c}\
 header{background:#0b0c0c;color:#fff;padding:12px 30px;font-weight:bold}main{padding:20px 30px}\
@@ -48,8 +48,7 @@ pub(crate) fn home(one_login: &OneLogin, people: &MaybeSignedIn, signed_out: boo
 fn service(rp: &RelyingParty) -> String {
     let name = esc(rp.name());
     // The name as one path segment, then escaped for the attribute.
-    let seg: String = url::form_urlencoded::byte_serialize(rp.name().as_bytes()).collect();
-    let seg = esc(&seg.replace('+', "%20"));
+    let seg = esc(&path_segment(rp.name()));
     let client = esc(rp.config().client_id().as_str());
     let mut item = format!(
         "<li><strong>{name}</strong> (client <code>{client}</code>) <a class=\"button\" \

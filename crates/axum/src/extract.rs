@@ -198,10 +198,10 @@ fn unauthenticated(auth: &Auth, parts: &Parts, service: &str) -> Response {
             .path_and_query()
             .map_or("/", |p| p.as_str())
             .to_owned();
-        let mut to = format!("/sign-in/{}", page::url_segment(service));
+        let mut to = format!("/sign-in/{}", page::path_segment(service));
         if govuk_one_login::ReturnTo::parse(&here).is_ok() {
             to.push_str("?return_to=");
-            to.push_str(&page::url_segment(&here));
+            to.push_str(&page::path_segment(&here));
         }
         page::redirect(&to, HeaderMap::new())
     } else {

@@ -67,6 +67,6 @@ pub use extract::{
     FromSignedIn, MaybeSignedIn, RequireService, SignedInUser, Unauthenticated, User,
 };
 pub use memory::InMemorySessionStore;
-pub use page::{ErrorPage, add_security_headers, escape_html};
+pub use page::{ErrorPage, add_security_headers, escape_html, path_segment};
 #[cfg(feature = "test-util")]
 pub use test_util::{TestApp, TestBrowser};

@@ -130,13 +130,17 @@ pub(crate) fn error_with(page: &ErrorPage, e: &RouteError, extra: HeaderMap) -> 
 pub(crate) fn sign_out_form(service: &str, csrf: &str) -> String {
     format!(
         "<form method=\"post\" action=\"/sign-out/{}\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><button type=\"submit\">Sign out</button></form>",
-        escape_html(&url_segment(service)),
+        escape_html(&path_segment(service)),
         escape_html(csrf),
     )
 }
 
-/// `text` percent-encoded as one path segment.
-pub(crate) fn url_segment(text: &str) -> String {
+/// `text` percent-encoded as one path segment (a service name in `/sign-in/{service}`, say).
+///
+/// ```
+/// assert_eq!(govuk_one_login_axum::path_segment("a b/c"), "a%20b%2Fc");
+/// ```
+pub fn path_segment(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes())
         .collect::<String>()
         .replace('+', "%20")

@@ -77,25 +77,17 @@ async fn rotate(
     Ok(replaced)
 }
 
-fn query_param(query: Option<&str>, name: &str) -> Result<Option<String>, RouteError> {
+fn query_param(query: Option<&str>, name: &'static str) -> Result<Option<String>, RouteError> {
     let mut found = None;
     for (k, v) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
         if k == name {
             if found.is_some() {
-                return Err(RouteError::bad_query(leak_name(name)));
+                return Err(RouteError::bad_query(name));
             }
             found = Some(v.into_owned());
         }
     }
     Ok(found)
-}
-
-fn leak_name(name: &str) -> &'static str {
-    match name {
-        "identity" => "identity",
-        "return_to" => "return_to",
-        _ => "csrf",
-    }
 }
 
 fn relying_party<'a>(auth: &'a Auth, service: &str) -> Result<&'a RelyingParty, RouteError> {
