@@ -14,6 +14,7 @@ use govuk_one_login::{ConfigError, Name, OneLogin, SealError, Sealer, SessionSto
 use govuk_one_login_axum::{Auth, AuthError, InMemorySessionStore, MaybeSignedIn};
 use govuk_one_login_redis::RedisStoreError;
 use govuk_one_login_testkit::StartError;
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use serde_json::json;
 use tokio::net::TcpListener;
 
@@ -69,6 +70,28 @@ pub fn sealer_from_env() -> Result<Sealer, ExampleError> {
     sealer.map_err(|e| ExampleError::new("example.sealing_keys", why(e)))
 }
 
+/// The buckets of the `*_seconds` histograms: a sign-in takes tens of milliseconds to seconds.
+const SECONDS_BUCKETS: &[f64] = &[0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
+
+/// Installs the Prometheus recorder as the process's `metrics` recorder (histograms with
+/// buckets, so that `histogram_quantile` works across instances) and describes the library's
+/// metrics. Call it once, before building the `OneLogin`.
+///
+/// # Errors
+/// `example.metrics` when another recorder is already installed.
+pub fn install_prometheus() -> Result<PrometheusHandle, ExampleError> {
+    let why = |e: metrics_exporter_prometheus::BuildError| {
+        ExampleError::new("example.metrics", format!("cannot record metrics: {e}"))
+    };
+    let handle = PrometheusBuilder::new()
+        .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), SECONDS_BUCKETS)
+        .map_err(why)?
+        .install_recorder()
+        .map_err(why)?;
+    govuk_one_login::metrics::describe();
+    Ok(handle)
+}
+
 /// The example relying party: `GET /` and `GET /me`, and the sign-in, sign-out and back-channel
 /// routes of [`govuk_one_login_axum`] for every service of a [`OneLogin`]. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -120,6 +143,27 @@ impl App {
         self.memory.as_deref()
     }
 
+    /// The admin router: `/healthz`, `/readyz` ([`Auth::admin_router`]) and, given the
+    /// Prometheus handle, `/metrics` in Prometheus text. Serve it on the admin address only:
+    /// it names the services, their client ids and failure rates.
+    pub fn admin_router(&self, metrics: Option<PrometheusHandle>) -> Router {
+        let admin = self.auth.admin_router();
+        let Some(handle) = metrics else {
+            return admin;
+        };
+        admin.route(
+            "/metrics",
+            get(move || {
+                let handle = handle.clone();
+                async move {
+                    handle.run_upkeep();
+                    let text = "text/plain; version=0.0.4; charset=utf-8";
+                    ([(axum::http::header::CONTENT_TYPE, text)], handle.render())
+                }
+            }),
+        )
+    }
+
     /// The axum router of the app.
     pub fn router(&self) -> Router {
         let not_found = || async {
@@ -167,6 +211,16 @@ async fn me(people: MaybeSignedIn) -> Response {
         "phone_number_verified": p.phone_number_verified(), "identity": identity,
     }))
     .into_response()
+}
+
+/// Serves the admin router on `listener` until the process ends.
+///
+/// # Errors
+/// `example.serve` when the server fails.
+pub async fn serve_admin(listener: TcpListener, admin: Router) -> Result<(), ExampleError> {
+    axum::serve(listener, admin)
+        .await
+        .map_err(|e| ExampleError::new("example.serve", format!("the admin server stopped: {e}")))
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then finishes the requests in flight;

@@ -4,53 +4,78 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use example_rp::{App, ExampleError, base_url, check_file, demo, sealer_from_env, serve_until};
+use example_rp::{
+    App, ExampleError, base_url, check_file, demo, install_prometheus, sealer_from_env,
+    serve_admin, serve_until,
+};
 use govuk_one_login::{OneLogin, Services, StoreConfig, StoreKind};
 use govuk_one_login_redis::Stores;
 use tokio::net::TcpListener;
 
 const USAGE: &str = "\
-usage: example-rp [--listen ADDR] [--config FILE [--redis URL]] | check FILE | --help
+usage: example-rp [--listen ADDR] [--admin-listen ADDR] [--config FILE [--redis URL]]
+       example-rp check FILE | --help
   Serves the example relying party on ADDR (default 127.0.0.1:8080): with --config, for the
   services of FILE, sealing sessions with the keys in ONE_LOGIN_SEALING_KEYS (base64 32-byte
   keys, comma-separated); without, against an embedded mock One Login (no set-up needed).
   --redis URL (or the file's [store] kind = \"redis\") keeps sessions, used states and logout
   tokens in that Redis, so several instances behind a load balancer share them.
+  --admin-listen ADDR (default 127.0.0.1:9464) serves /healthz, /readyz and /metrics
+  (Prometheus text), never on the public address: they name client ids and failure rates.
   `check FILE` prints each service's sector, which services share users, and every problem,
   and exits with status 1 when there is one.";
 
-const BUSY: &str =
-    "another program is using this port: stop it or pass --listen 127.0.0.1:PORT with a free port";
+/// What to serve.
+struct Serve {
+    listen: SocketAddr,
+    admin: SocketAddr,
+    config: Option<PathBuf>,
+    redis: Option<String>,
+}
 
-/// What to serve: the address, the services file and a Redis URL.
-type Serve = (SocketAddr, Option<PathBuf>, Option<String>);
+fn address(flag: &str, value: &str, example: &str) -> Result<SocketAddr, String> {
+    let bad = format!("{flag} `{value}` is not an IP address and port, e.g. {example}");
+    value.parse().map_err(|_| bad)
+}
 
 /// What to serve, or `None` for help.
 fn parse(args: &[String]) -> Result<Option<Serve>, String> {
-    let (mut listen, mut config) = (SocketAddr::from(([127, 0, 0, 1], 8080)), None);
-    let mut redis = None;
+    let mut serve = Serve {
+        listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+        admin: SocketAddr::from(([127, 0, 0, 1], 9464)),
+        config: None,
+        redis: None,
+    };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match (arg.as_str(), it.next()) {
             ("-h" | "--help" | "help", _) => return Ok(None),
-            ("--listen", Some(value)) => {
-                let bad = format!("--listen `{value}` is not an IP address and port");
-                listen = value.parse().map_err(|_| bad + ", e.g. 127.0.0.1:8080")?;
-            }
+            ("--listen", Some(value)) => serve.listen = address(arg, value, "127.0.0.1:8080")?,
             ("--listen", None) => {
                 return Err("--listen needs an address, e.g. 127.0.0.1:8080".into());
             }
-            ("--config", Some(value)) => config = Some(value.into()),
+            ("--admin-listen", Some(value)) => {
+                serve.admin = address(arg, value, "127.0.0.1:9464")?;
+            }
+            ("--admin-listen", None) => {
+                return Err("--admin-listen needs an address, e.g. 127.0.0.1:9464".into());
+            }
+            ("--config", Some(value)) => serve.config = Some(value.into()),
             ("--config", None) => return Err("--config needs a services file".into()),
-            ("--redis", Some(value)) => redis = Some(value.clone()),
+            ("--redis", Some(value)) => serve.redis = Some(value.clone()),
             ("--redis", None) => return Err("--redis needs a URL, e.g. redis://127.0.0.1/".into()),
             (other, _) => return Err(format!("unknown argument `{other}`")),
         }
     }
-    if redis.is_some() && config.is_none() {
+    if serve.redis.is_some() && serve.config.is_none() {
         return Err("--redis needs --config: the embedded demo is one instance".into());
     }
-    Ok(Some((listen, config, redis)))
+    if serve.admin == serve.listen && serve.admin.port() != 0 {
+        return Err(
+            "--admin-listen must differ from --listen: the admin address is private".into(),
+        );
+    }
+    Ok(Some(serve))
 }
 
 #[tokio::main]
@@ -65,7 +90,7 @@ async fn main() -> ExitCode {
         [check, ..] if check == "check" => Err("`check` takes exactly one services file".into()),
         _ => parse(&args),
     };
-    let (listen, config, redis) = match parsed {
+    let serve = match parsed {
         Ok(Some(serve)) => serve,
         Ok(None) => {
             println!("{USAGE}");
@@ -77,27 +102,40 @@ async fn main() -> ExitCode {
         }
     };
     tracing_subscriber::fmt().with_target(false).init();
-    let Err(e) = run(listen, config, redis).await else {
+    let Err(e) = run(serve).await else {
         return ExitCode::SUCCESS;
     };
     eprintln!("example-rp: {e} [{}]", e.code);
     ExitCode::FAILURE
 }
 
-async fn run(
-    listen: SocketAddr,
-    config: Option<PathBuf>,
-    redis: Option<String>,
-) -> Result<(), ExampleError> {
-    let bind_failed = |e: std::io::Error| match e.kind() {
+/// Binds `addr`, naming the flag to change when it is taken.
+async fn bind(addr: SocketAddr, flag: &str) -> Result<(TcpListener, SocketAddr), ExampleError> {
+    let failed = |e: std::io::Error| match e.kind() {
         std::io::ErrorKind::AddrInUse => ExampleError::new(
             "example.address_in_use",
-            format!("cannot listen on {listen}: {e}; {BUSY}"),
+            format!(
+                "cannot listen on {addr}: {e}; another program is using this port: stop it \
+                 or pass {flag} 127.0.0.1:PORT with a free port"
+            ),
         ),
-        _ => ExampleError::new("example.bind", format!("cannot listen on {listen}: {e}")),
+        _ => ExampleError::new("example.bind", format!("cannot listen on {addr}: {e}")),
     };
-    let listener = TcpListener::bind(listen).await.map_err(bind_failed)?;
-    let local = listener.local_addr().map_err(bind_failed)?;
+    let listener = TcpListener::bind(addr).await.map_err(failed)?;
+    let local = listener.local_addr().map_err(failed)?;
+    Ok((listener, local))
+}
+
+async fn run(serve: Serve) -> Result<(), ExampleError> {
+    let Serve {
+        listen,
+        admin,
+        config,
+        redis,
+    } = serve;
+    let (listener, local) = bind(listen, "--listen").await?;
+    let (admin_listener, admin_local) = bind(admin, "--admin-listen").await?;
+    let metrics = install_prometheus()?;
     let base = base_url(local).map_err(|e| ExampleError::new("example.bind", e.to_string()))?;
     // Kept alive while serving: dropping it stops the embedded provider.
     let mut provider = None;
@@ -133,6 +171,8 @@ async fn run(
             println!("    note: this callback is not on port {port}; put this app behind it");
         }
     }
+    println!("Admin (healthz, readyz, metrics) at http://{admin_local}/ (keep it private)");
+    tokio::spawn(serve_admin(admin_listener, app.admin_router(Some(metrics))));
     println!("\nOpen {base} in a browser. Stop with Ctrl-C.");
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;

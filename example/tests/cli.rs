@@ -36,8 +36,16 @@ fn services_file(name: &str, toml: &str) -> PathBuf {
     path
 }
 
+/// Every server a test starts takes a free admin port too (the default, 9464, is one port for
+/// every test running at once).
+const ADMIN: [&str; 2] = ["--admin-listen", "127.0.0.1:0"];
+
 fn run(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().unwrap()
+    let mut command = Command::new(BIN);
+    if args.contains(&"--listen") {
+        command.args(ADMIN);
+    }
+    command.args(args).output().unwrap()
 }
 
 const VALID: &str = r#"
@@ -199,33 +207,45 @@ impl Drop for Server {
     }
 }
 
-#[tokio::test]
-async fn with_no_arguments_but_a_port_it_serves_the_demo_and_prints_the_url() {
+/// Starts the demo binary on free ports; returns it with its public and admin URLs.
+async fn start_demo() -> (Server, String, String) {
     let mut server = Server(
         Command::new(BIN)
             .args(["--listen", "127.0.0.1:0"])
+            .args(ADMIN)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .unwrap(),
     );
     let stdout = server.0.stdout.take().unwrap();
-    let url = tokio::task::spawn_blocking(move || {
+    let (url, admin) = tokio::task::spawn_blocking(move || {
         let deadline = Instant::now() + Duration::from_secs(60);
+        let mut admin = None;
         for line in BufReader::new(stdout).lines() {
             let line = line.unwrap();
+            if let Some((_, rest)) = line.split_once(") at ") {
+                admin = rest.split_whitespace().next().map(str::to_owned);
+            }
             if let Some(rest) = line.strip_prefix("Open ") {
-                return rest.split_whitespace().next().map(str::to_owned);
+                return (rest.split_whitespace().next().map(str::to_owned), admin);
             }
             if Instant::now() > deadline {
                 break;
             }
         }
-        None
+        (None, admin)
     })
     .await
-    .unwrap()
-    .expect("the server printed no URL to open");
+    .unwrap();
+    let url = url.expect("the server printed no URL to open");
+    let admin = admin.expect("the server printed no admin URL");
+    (server, url, admin)
+}
+
+#[tokio::test]
+async fn with_no_arguments_but_a_port_it_serves_the_demo_and_prints_the_url() {
+    let (server, url, _) = start_demo().await;
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
 
     let client = reqwest::Client::builder()
@@ -285,7 +305,7 @@ fn bad_listen_and_check_arguments_exit_with_the_reason() {
 fn serve_valid_file_with_sealing_keys(name: &str, keys: Option<&str>) -> (Option<i32>, String) {
     let path = services_file(name, VALID);
     let mut command = Command::new(BIN);
-    command.args([
+    command.args(ADMIN).args([
         "--listen",
         "127.0.0.1:0",
         "--config",
@@ -321,6 +341,7 @@ fn redis_needs_a_services_file_and_an_unreachable_one_stops_the_server_in_time()
     let path = services_file("redis-unreachable", VALID);
     let started = Instant::now();
     let out = Command::new(BIN)
+        .args(ADMIN)
         .args([
             "--listen",
             "127.0.0.1:0",
@@ -339,4 +360,95 @@ fn redis_needs_a_services_file_and_an_unreachable_one_stops_the_server_in_time()
     assert!(stderr.contains("redis_store."), "{stderr}");
     assert!(!stderr.contains("hunter2"), "{stderr}");
     assert!(started.elapsed() < Duration::from_secs(15));
+}
+
+#[tokio::test]
+async fn metrics_and_readiness_are_on_the_admin_address_and_never_on_the_public_one() {
+    let (server, url, admin) = start_demo().await;
+    assert!(
+        admin.starts_with("http://127.0.0.1:") && admin != url,
+        "{admin}"
+    );
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .no_proxy()
+        .build()
+        .unwrap();
+    let signed_in = client
+        .get(format!("{url}sign-in/demo"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), reqwest::StatusCode::OK);
+    let get = |u: String| {
+        let client = client.clone();
+        async move {
+            let r = client.get(u).send().await.unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+
+    let (status, metrics) = get(format!("{admin}metrics")).await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    let line = |name: &str| {
+        metrics
+            .lines()
+            .find(|l| l.starts_with(name) && l.contains(r#"service="demo""#))
+            .map(str::to_owned)
+    };
+    let started = line("one_login_sign_ins_started_total{").expect("sign-ins started");
+    assert!(started.ends_with(" 1"), "{started}");
+    let succeeded = line("one_login_sign_ins_total{").expect("sign-ins");
+    assert!(succeeded.contains(r#"outcome="success""#), "{succeeded}");
+    assert!(succeeded.contains(r#"client_id=""#), "{succeeded}");
+    assert!(succeeded.ends_with(" 1"), "{succeeded}");
+    assert!(
+        line("one_login_sign_in_duration_seconds_bucket{").is_some(),
+        "a histogram with buckets: {metrics}"
+    );
+    assert!(
+        metrics.contains("# HELP one_login_sign_ins_total"),
+        "{metrics}"
+    );
+    assert!(
+        !metrics.contains("test@example.com"),
+        "no personal data in metrics"
+    );
+
+    let (status, ready) = get(format!("{admin}readyz")).await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{ready}");
+    let ready: serde_json::Value = serde_json::from_str(&ready).unwrap();
+    assert_eq!(ready["ready"], true);
+    assert_eq!(ready["provider"]["documents"]["jwks"]["freshness"], "fresh");
+    assert_eq!(
+        get(format!("{admin}healthz")).await.0,
+        reqwest::StatusCode::OK
+    );
+
+    for path in ["metrics", "readyz", "healthz"] {
+        let (status, body) = get(format!("{url}{path}")).await;
+        assert_eq!(
+            status,
+            reqwest::StatusCode::NOT_FOUND,
+            "/{path} is public: {body}"
+        );
+        assert!(!body.contains("one_login_"), "{body}");
+    }
+    drop(server);
+}
+
+#[test]
+fn the_admin_address_must_differ_from_the_public_one() {
+    let out = Command::new(BIN)
+        .args([
+            "--listen",
+            "127.0.0.1:8123",
+            "--admin-listen",
+            "127.0.0.1:8123",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--admin-listen must differ"), "{stderr}");
 }

@@ -44,12 +44,19 @@
 //! - **Back-channel logout** ends the person's sign-ins made before the logout token's `iat`, in
 //!   every browser, through the store's index; a sign-in made later survives.
 //!
+//! ## Health and metrics
+//! [`Auth::admin_router`] serves `/healthz` and `/readyz` (ready once the provider's documents
+//! were fetched and every store answers; an outage of One Login is reported, not made fatal).
+//! Serve it on a separate admin address with your metrics exporter's route: the numbers the
+//! library records are listed in `govuk_one_login::metrics`.
+//!
 //! ## Features
 //! - `test-util`: `TestApp` and `TestBrowser`, to test a team's own app against the
 //!   testkit's mock One Login in a few lines.
 //!
 //! [axum]: https://docs.rs/axum
 
+mod admin;
 mod auth;
 mod cookies;
 mod error;

@@ -6,6 +6,8 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::Response;
+use govuk_one_login::core::internal::record::ServiceLabels;
+use govuk_one_login::metrics;
 use govuk_one_login::protocol::ReturnTo;
 use govuk_one_login::{
     BackChannelResponse, OneLogin, PendingSignIn, PendingSignOut, RelyingParty, SessionId,
@@ -210,7 +212,10 @@ async fn finish_sign_in(
         }
     }
     if pendings.is_empty() {
-        return Err(RouteError::no_pending_sign_in());
+        let error = RouteError::no_pending_sign_in();
+        // Counted like the facade's unmatched callbacks: under no service, by its code.
+        ServiceLabels::none().count(metrics::SIGN_INS, "failure", Some(error.code()));
+        return Err(error);
     }
     // The facade picks the one whose state the callback carries; a callback naming none of them
     // changes nothing at all.

@@ -3,6 +3,7 @@
 //! exempt from semantic versioning: do not use it outside this workspace.
 
 pub mod fixtures;
+pub mod record;
 
 pub use crate::environment::{did_web_for, is_loopback};
 pub use crate::secret::constant_time_eq;

@@ -37,6 +37,7 @@ mod environment;
 #[doc(hidden)]
 pub mod internal;
 mod key;
+pub mod metrics;
 mod replay;
 mod secret;
 mod sector;

@@ -80,6 +80,12 @@ pub trait ReplayStore: Send + Sync + Debug {
     /// sessions could not be ended), so that the provider's retry is not taken for a replay.
     /// Forgetting an identifier that is not remembered is not an error.
     fn forget(&self, id: &str) -> BoxFuture<'_, Result<(), ReplayStoreError>>;
+
+    /// Whether the store answers now, for a readiness check: a shared store asks its server
+    /// (within its timeouts); an in-process store is always reachable, which is the default.
+    fn ping(&self) -> BoxFuture<'_, Result<(), ReplayStoreError>> {
+        Box::pin(std::future::ready(Ok(())))
+    }
 }
 
 /// A bounded in-memory replay store for one process.

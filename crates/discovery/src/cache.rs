@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use govuk_one_login_core::internal::record;
 use govuk_one_login_core::{Clock, Url};
 
 use crate::error::{DiscoveryError, DocumentKind};
@@ -48,6 +49,46 @@ pub struct DocumentStats {
     /// Fetches sent by [`ProviderCache::refresh_due`](crate::ProviderCache::refresh_due)
     /// (ahead of expiry, or for a copy that has already expired).
     pub refreshes_ahead: u64,
+}
+
+/// How one cached document stands: [`ProviderCache::health`](crate::ProviderCache::health).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DocumentHealth {
+    /// Which document.
+    pub document: DocumentKind,
+    /// Whether it is fresh, stale but served, expired past the stale limit, or never fetched.
+    pub freshness: Freshness,
+    /// Seconds since the cached copy was fetched; `None` when nothing is cached.
+    pub age_secs: Option<i64>,
+    /// The code of the latest fetch's error, when the latest fetch failed.
+    pub last_error: Option<&'static str>,
+}
+
+/// Whether a cached document can be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Freshness {
+    /// Within its cache lifetime.
+    Fresh,
+    /// Past its lifetime but within [`CachePolicy::max_stale`]: served if a refresh fails.
+    Stale,
+    /// Past its lifetime and the stale limit: refused until a refresh succeeds.
+    Expired,
+    /// Never fetched successfully.
+    Missing,
+}
+
+impl Freshness {
+    /// A short stable name: `fresh`, `stale`, `expired` or `missing`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Fresh => "fresh",
+            Self::Stale => "stale",
+            Self::Expired => "expired",
+            Self::Missing => "missing",
+        }
+    }
 }
 
 /// What [`ProviderCache::refresh_due`](crate::ProviderCache::refresh_due) did for one document.
@@ -182,6 +223,28 @@ impl<T> DocumentCache<T> {
             unknown_kid_refreshes: c.unknown_kid_refreshes.load(Ordering::Relaxed),
             unknown_kid_fast_failures: c.unknown_kid_fast_failures.load(Ordering::Relaxed),
             refreshes_ahead: c.refreshes_ahead.load(Ordering::Relaxed),
+        }
+    }
+
+    /// How the cached copy stands at `now`, without fetching.
+    pub(crate) fn health(&self, now: i64, policy: &CachePolicy) -> DocumentHealth {
+        let state = self.lock();
+        let freshness = match &state.current {
+            None => Freshness::Missing,
+            Some(entry) if now < entry.expires_at => Freshness::Fresh,
+            Some(entry) if now.saturating_sub(entry.expires_at) <= secs(policy.max_stale) => {
+                Freshness::Stale
+            }
+            Some(_) => Freshness::Expired,
+        };
+        DocumentHealth {
+            document: self.kind,
+            freshness,
+            age_secs: state
+                .current
+                .as_ref()
+                .map(|entry| now.saturating_sub(entry.fetched_at).max(0)),
+            last_error: state.last_error.as_ref().map(DiscoveryError::code),
         }
     }
 
@@ -425,6 +488,14 @@ impl<T> DocumentCache<T> {
     /// Counts a request about to be sent, and why.
     fn count_request(&self, trigger: Trigger) {
         self.counters.requests.fetch_add(1, Ordering::Relaxed);
+        if self.kind != DocumentKind::Discovery {
+            let reason = match trigger {
+                Trigger::Expiry { .. } => "expired",
+                Trigger::UnknownKid { .. } => "unknown_kid",
+                Trigger::Ahead => "background",
+            };
+            record::key_refresh(&self.issuer, self.kind.as_str(), reason);
+        }
         match trigger {
             Trigger::UnknownKid { .. } => {
                 self.counters
@@ -539,6 +610,7 @@ impl<T> DocumentCache<T> {
         let stale_for = now.saturating_sub(entry.expires_at).max(0);
         if stale_for <= secs(policy.max_stale) {
             self.counters.stale_serves.fetch_add(1, Ordering::Relaxed);
+            record::stale_served(&self.issuer, self.kind.as_str());
             Ok(entry.value.clone())
         } else {
             Err(DiscoveryError::Stale {

@@ -131,11 +131,13 @@ mod metadata;
 mod policy;
 mod provider;
 
-pub use cache::{DocumentStats, RefreshStatus};
+pub use cache::{DocumentHealth, DocumentStats, Freshness, RefreshStatus};
 pub use error::{DiscoveryError, DocumentKind, UnsupportedAlgorithm};
 pub use metadata::ProviderMetadata;
 pub use policy::{
     CachePolicy, DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_MAX_STALE, DEFAULT_MAX_TTL, DEFAULT_MIN_TTL,
     DEFAULT_REFRESH_AHEAD, DEFAULT_RETRY_AFTER_ERROR, DEFAULT_TTL, DEFAULT_UNKNOWN_KID_COOLDOWN,
 };
-pub use provider::{CacheStats, ProviderCache, ProviderRegistry, RefreshOutcome, WarmUpReport};
+pub use provider::{
+    CacheStats, ProviderCache, ProviderHealth, ProviderRegistry, RefreshOutcome, WarmUpReport,
+};

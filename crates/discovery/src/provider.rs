@@ -7,13 +7,13 @@ use std::pin::pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::Poll;
 
-use govuk_one_login_core::internal::{printable, redacted_url};
+use govuk_one_login_core::internal::{printable, record, redacted_url};
 use govuk_one_login_core::{
     DEFAULT_USER_AGENT, Environment, HttpRequest, HttpTransport, SharedClock, TransportError, Url,
 };
 use govuk_one_login_verify::{DidDocument, KeySet, RejectedKey};
 
-use crate::cache::{DocumentCache, DocumentStats, Fetched, RefreshStatus};
+use crate::cache::{DocumentCache, DocumentHealth, DocumentStats, Fetched, RefreshStatus};
 use crate::error::{DiscoveryError, DocumentKind};
 use crate::metadata::ProviderMetadata;
 use crate::policy::CachePolicy;
@@ -400,14 +400,63 @@ impl ProviderCache {
             did: self.inner.did.stats(),
         }
     }
+
+    /// How each cached document stands now, without fetching anything: freshness, age and the
+    /// latest fetch's error. For health and readiness reports.
+    pub fn health(&self) -> ProviderHealth {
+        let inner = &self.inner;
+        let now = inner.clock.now_unix();
+        ProviderHealth {
+            issuer: inner.environment.issuer().as_str().to_owned(),
+            discovery: inner.metadata.health(now, &inner.policy),
+            jwks: inner.jwks.health(now, &inner.policy),
+            did: inner.did.health(now, &inner.policy),
+        }
+    }
+}
+
+/// How a [`ProviderCache`]'s documents stand: [`ProviderCache::health`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ProviderHealth {
+    /// The provider's issuer.
+    pub issuer: String,
+    /// The discovery document.
+    pub discovery: DocumentHealth,
+    /// The JWKS.
+    pub jwks: DocumentHealth,
+    /// The identity DID document.
+    pub did: DocumentHealth,
+}
+
+impl ProviderHealth {
+    /// Each document's health.
+    pub fn iter(&self) -> impl Iterator<Item = &DocumentHealth> {
+        [&self.discovery, &self.jwks, &self.did].into_iter()
+    }
 }
 
 impl Inner {
     /// GETs a document; a non-2xx status, a redirect or an oversized body is an error.
-    async fn fetch(&self, url: &Url) -> Result<(Vec<u8>, std::time::Duration), DiscoveryError> {
+    async fn fetch(
+        &self,
+        kind: DocumentKind,
+        url: &Url,
+    ) -> Result<(Vec<u8>, std::time::Duration), DiscoveryError> {
         let limit = self.policy.max_document_bytes;
         let request = HttpRequest::get(url.clone(), &self.user_agent, limit);
-        let response = self.transport.send(request).await?;
+        let started = std::time::Instant::now();
+        let response = self.transport.send(request).await;
+        record::provider_request(
+            self.environment.issuer().as_str(),
+            kind.as_str(),
+            response
+                .as_ref()
+                .map(|r| r.status)
+                .map_err(TransportError::code),
+            started.elapsed(),
+        );
+        let response = response?;
         let url_text = redacted_url(url);
         // Checked again here: a custom transport might not honour the limit or the redirect rule.
         if response.body.len() > limit {
@@ -438,7 +487,9 @@ impl Inner {
     }
 
     async fn fetch_metadata(&self) -> Result<Fetched<ProviderMetadata>, DiscoveryError> {
-        let (body, ttl) = self.fetch(&self.environment.discovery_url()).await?;
+        let (body, ttl) = self
+            .fetch(DocumentKind::Discovery, &self.environment.discovery_url())
+            .await?;
         let value = ProviderMetadata::parse(&body, &self.environment)?;
         Ok(Fetched { value, ttl })
     }
@@ -449,7 +500,7 @@ impl Inner {
             .get(self.clock.as_ref(), &self.policy, || self.fetch_metadata())
             .await?;
         let url = metadata.jwks_uri();
-        let (body, ttl) = self.fetch(url).await?;
+        let (body, ttl) = self.fetch(DocumentKind::Jwks, url).await?;
         let parsed = KeySet::from_jwks_json(&body).map_err(DiscoveryError::Jwks)?;
         warn_rejected(
             self.environment.issuer(),
@@ -471,7 +522,7 @@ impl Inner {
 
     async fn fetch_did(&self) -> Result<Fetched<DidDocument>, DiscoveryError> {
         let url = self.environment.did_document_url();
-        let (body, ttl) = self.fetch(url).await?;
+        let (body, ttl) = self.fetch(DocumentKind::DidDocument, url).await?;
         let parsed = DidDocument::from_json(&body, self.environment.did_controller())
             .map_err(DiscoveryError::Did)?;
         warn_rejected(

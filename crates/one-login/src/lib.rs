@@ -45,6 +45,7 @@
 mod check;
 mod codes;
 mod error;
+mod health;
 mod pending;
 pub mod protocol;
 mod registry;
@@ -57,6 +58,7 @@ mod text;
 pub use check::{CheckReport, check_services_file};
 pub use codes::Action;
 pub use error::{BackChannelError, SetupError, SignInError, SignOutError};
+pub use health::{Health, StoreHealth, StoreRole};
 pub use pending::{
     PendingSignIn, PendingSignOut, Prompt, Reauthenticate, SignInOptions, SignInStart,
     SignOutStart, SignedOut,
@@ -77,6 +79,7 @@ pub use session::{
 pub use signed_in::{LogoutNotice, SignedIn};
 
 pub use govuk_one_login_core as core;
+pub use govuk_one_login_core::metrics;
 /// Re-exported from core, so that an application names everything from this crate: the services
 /// file and its checked form, keys and secrets, the clocks, the transport and replay-store traits
 /// the builder takes, the configuration errors, and the random and digest helpers a session store
@@ -89,7 +92,9 @@ pub use govuk_one_login_core::{
     random_token, secret_digest,
 };
 pub use govuk_one_login_discovery as discovery;
-pub use govuk_one_login_discovery::{CachePolicy, ProviderCache, ProviderRegistry};
+pub use govuk_one_login_discovery::{
+    CachePolicy, DocumentHealth, Freshness, ProviderCache, ProviderHealth, ProviderRegistry,
+};
 #[cfg(feature = "reqwest")]
 pub use govuk_one_login_http as http;
 pub use govuk_one_login_sector as sector;

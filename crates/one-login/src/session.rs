@@ -395,6 +395,12 @@ pub trait SessionStore: Send + Sync + fmt::Debug {
         subject: &SubjectKey,
         made_at_or_before: i64,
     ) -> BoxFuture<'_, Result<usize, SessionStoreError>>;
+
+    /// Whether the store answers now, for a readiness check: a shared store asks its server
+    /// (within its timeouts); an in-process store is always reachable, which is the default.
+    fn ping(&self) -> BoxFuture<'_, Result<(), SessionStoreError>> {
+        Box::pin(std::future::ready(Ok(())))
+    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use govuk_one_login::StoreRole;
+use govuk_one_login::core::internal::record;
 use govuk_one_login::core::{BoxFuture, ReplayCheck, ReplayStore, ReplayStoreError};
 use govuk_one_login::secret_digest;
 
@@ -20,6 +22,7 @@ use crate::connection::{CommandError, RedisConnection};
 pub struct RedisReplayStore {
     connection: RedisConnection,
     namespace: &'static str,
+    role: StoreRole,
 }
 
 impl RedisReplayStore {
@@ -28,6 +31,7 @@ impl RedisReplayStore {
         Self {
             connection,
             namespace: "jti:",
+            role: StoreRole::LogoutTokens,
         }
     }
 
@@ -36,6 +40,7 @@ impl RedisReplayStore {
         Self {
             connection,
             namespace: "state:",
+            role: StoreRole::States,
         }
     }
 
@@ -45,11 +50,21 @@ impl RedisReplayStore {
     }
 }
 
-fn unavailable(e: CommandError) -> ReplayStoreError {
-    tracing::warn!(error = %e, "the redis replay store failed");
-    ReplayStoreError::Unavailable {
-        store: "redis",
-        source: Arc::new(e),
+impl RedisReplayStore {
+    /// The error of a failed `operation`, logged and counted in `one_login_store_errors_total`.
+    fn unavailable(
+        &self,
+        operation: &'static str,
+    ) -> impl FnOnce(CommandError) -> ReplayStoreError {
+        let store = self.role.as_str();
+        move |e| {
+            tracing::warn!(error = %e, store, operation, "the redis replay store failed");
+            record::store_error(store, operation);
+            ReplayStoreError::Unavailable {
+                store: "redis",
+                source: Arc::new(e),
+            }
+        }
     }
 }
 
@@ -81,7 +96,7 @@ impl ReplayStore for RedisReplayStore {
                         .await
                 })
                 .await
-                .map_err(unavailable)?;
+                .map_err(self.unavailable("check_and_remember"))?;
             Ok(match set {
                 Some(_) => ReplayCheck::Fresh,
                 None => ReplayCheck::Replayed,
@@ -100,8 +115,17 @@ impl ReplayStore for RedisReplayStore {
                         .await
                 })
                 .await
-                .map_err(unavailable)
+                .map_err(self.unavailable("forget"))
                 .map(drop)
+        })
+    }
+
+    fn ping(&self) -> BoxFuture<'_, Result<(), ReplayStoreError>> {
+        Box::pin(async move {
+            self.connection
+                .ping()
+                .await
+                .map_err(self.unavailable("ping"))
         })
     }
 }

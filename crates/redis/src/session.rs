@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use govuk_one_login::StoreRole;
 use govuk_one_login::core::BoxFuture;
+use govuk_one_login::core::internal::record;
 use govuk_one_login::{
     SessionKey, SessionLimits, SessionStore, SessionStoreError, StoredSession, StoredSignIn,
     SubjectKey,
@@ -107,11 +109,15 @@ impl SignInValue {
     }
 }
 
-fn unavailable(e: CommandError) -> SessionStoreError {
-    tracing::warn!(error = %e, "the redis session store failed");
-    SessionStoreError::Unavailable {
-        store: "redis",
-        source: Arc::new(e),
+/// The error of a failed `operation`, logged and counted in `one_login_store_errors_total`.
+fn unavailable(operation: &'static str) -> impl FnOnce(CommandError) -> SessionStoreError {
+    move |e| {
+        tracing::warn!(error = %e, operation, "the redis session store failed");
+        record::store_error(StoreRole::Sessions.as_str(), operation);
+        SessionStoreError::Unavailable {
+            store: "redis",
+            source: Arc::new(e),
+        }
     }
 }
 
@@ -175,7 +181,7 @@ impl RedisSessionStore {
                     .await
             })
             .await
-            .map_err(unavailable)?;
+            .map_err(unavailable("load"))?;
         let Some(raw) = raw else {
             return Ok(None);
         };
@@ -229,7 +235,7 @@ impl RedisSessionStore {
         self.connection
             .run(|mut conn| async move { invocation.invoke_async::<i64>(&mut conn).await })
             .await
-            .map_err(unavailable)
+            .map_err(unavailable("save"))
             .map(drop)
     }
 
@@ -256,7 +262,7 @@ impl RedisSessionStore {
             .connection
             .run(|mut conn| async move { invocation.invoke_async(&mut conn).await })
             .await
-            .map_err(unavailable)?;
+            .map_err(unavailable("replace"))?;
         Ok(done == 1)
     }
 
@@ -274,7 +280,7 @@ impl RedisSessionStore {
                     .await
             })
             .await
-            .map_err(unavailable)
+            .map_err(unavailable("remove"))
             .map(drop)
     }
 
@@ -299,7 +305,7 @@ impl RedisSessionStore {
             .connection
             .run(|mut conn| async move { invocation.invoke_async(&mut conn).await })
             .await
-            .map_err(unavailable)?;
+            .map_err(unavailable("end_sign_ins"))?;
         Ok(usize::try_from(ended).unwrap_or(0))
     }
 }
@@ -347,5 +353,9 @@ impl SessionStore for RedisSessionStore {
     ) -> BoxFuture<'_, Result<usize, SessionStoreError>> {
         let subject = subject.clone();
         Box::pin(async move { self.end_now(&subject, made_at_or_before).await })
+    }
+
+    fn ping(&self) -> BoxFuture<'_, Result<(), SessionStoreError>> {
+        Box::pin(async move { self.connection.ping().await.map_err(unavailable("ping")) })
     }
 }

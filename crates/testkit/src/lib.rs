@@ -137,6 +137,7 @@ mod harness;
 mod jwt;
 mod provider;
 mod record;
+mod recorder;
 mod session_contract;
 mod state;
 mod user;
@@ -149,6 +150,7 @@ pub use faults::{
 pub use harness::{Harness, TEST_CLIENT_KEY, auth_service, identity_service};
 pub use provider::{MockKey, MockOneLogin};
 pub use record::{DecodedJwt, RecordedRequest};
+pub use recorder::{MetricsRecorder, RecorderInstallError, Series};
 pub use session_contract::session_store_contract;
 pub use user::{MockIdentity, MockUser};
 

@@ -2,12 +2,15 @@
 //! or a logout token is for.
 
 use govuk_one_login_core::Url;
+use govuk_one_login_core::internal::record::ServiceLabels;
+use govuk_one_login_core::metrics;
 
 use super::OneLogin;
 use crate::RelyingParty;
 use crate::error::{BackChannelError, SignInError, SignOutError};
 use crate::pending::{PendingSignIn, PendingSignOut, SignOutStart, SignedOut};
 use crate::protocol::{BackChannelForm, BackChannelResponse, CallbackParams};
+use crate::rp::count_logout;
 use crate::signed_in::{LogoutNotice, SignedIn};
 
 impl OneLogin {
@@ -46,6 +49,18 @@ impl OneLogin {
     /// # Errors
     /// As [`OneLogin::finish_sign_in`], before any request.
     pub fn pending_for(
+        callback_query: &str,
+        pendings: &[PendingSignIn],
+    ) -> Result<usize, SignInError> {
+        let found = Self::match_pending(callback_query, pendings);
+        if let Err(e) = &found {
+            // No service to count it under: the browser started none that this callback names.
+            ServiceLabels::none().count(metrics::SIGN_INS, "failure", Some(e.code()));
+        }
+        found
+    }
+
+    fn match_pending(
         callback_query: &str,
         pendings: &[PendingSignIn],
     ) -> Result<usize, SignInError> {
@@ -139,6 +154,11 @@ impl OneLogin {
                     target: "govuk_one_login::outcome",
                     operation = "back_channel_logout", outcome = "failure", code = e.code()
                 );
+                ServiceLabels::none().count(
+                    metrics::BACK_CHANNEL_LOGOUTS,
+                    "failure",
+                    Some(e.code()),
+                );
                 return Err(e);
             }
         };
@@ -146,6 +166,7 @@ impl OneLogin {
             "back_channel_logout",
             rp.verify_logout(&form),
             BackChannelError::code,
+            count_logout,
         )
         .await
     }

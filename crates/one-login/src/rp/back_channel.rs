@@ -1,6 +1,9 @@
 //! Back-channel logout for one service.
 
-use govuk_one_login_core::ReplayCheck;
+use std::time::Duration;
+
+use govuk_one_login_core::internal::record::ServiceLabels;
+use govuk_one_login_core::{ReplayCheck, metrics};
 use govuk_one_login_verify::{
     DEFAULT_MAX_TOKEN_BYTES, LogoutExpectations, token_kid, verify_logout_token,
 };
@@ -34,8 +37,13 @@ impl RelyingParty {
             let form = BackChannelForm::parse(form_body)?;
             self.verify_logout(&form).await
         };
-        self.observe("back_channel_logout", work, BackChannelError::code)
-            .await
+        self.observe(
+            "back_channel_logout",
+            work,
+            BackChannelError::code,
+            count_logout,
+        )
+        .await
     }
 
     pub(crate) async fn verify_logout(
@@ -84,8 +92,25 @@ impl RelyingParty {
             Err::<(), BackChannelError>(BackChannelError::NotApplied)
         };
         let _ = self
-            .observe("back_channel_not_applied", work, BackChannelError::code)
+            .observe(
+                "back_channel_not_applied",
+                work,
+                BackChannelError::code,
+                |labels, _, _| labels.count(metrics::BACK_CHANNEL_LOGOUTS, "not_applied", None),
+            )
             .await;
         BackChannelResponse::failed(500, "back_channel.not_applied")
+    }
+}
+
+/// The metric of one back-channel logout request whose service is known.
+pub(crate) fn count_logout(
+    labels: &ServiceLabels,
+    result: Result<&LogoutNotice, &'static str>,
+    _: Duration,
+) {
+    match result {
+        Ok(_) => labels.count(metrics::BACK_CHANNEL_LOGOUTS, "success", None),
+        Err(code) => labels.count(metrics::BACK_CHANNEL_LOGOUTS, "failure", Some(code)),
     }
 }

@@ -5,11 +5,16 @@ mod back_channel;
 mod sign_in;
 mod sign_out;
 
+pub(crate) use back_channel::count_logout;
+
 use std::fmt;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
+use govuk_one_login_core::internal::record::{self, ServiceLabels};
 use govuk_one_login_core::{
-    ClaimName, Environment, HttpTransport, ReplayStore, ServiceConfig, SharedClock,
+    ClaimName, Environment, HttpRequest, HttpResponse, HttpTransport, ReplayStore, ServiceConfig,
+    SharedClock, TransportError,
 };
 use govuk_one_login_discovery::{DiscoveryError, ProviderCache};
 #[cfg(feature = "identity")]
@@ -42,6 +47,7 @@ struct Inner {
     signer: Option<ClientSigner>,
     deps: Deps,
     user_agent: String,
+    labels: ServiceLabels,
 }
 
 /// The relying party of one service: start and finish sign-ins and sign-outs, handle
@@ -69,12 +75,14 @@ impl fmt::Debug for RelyingParty {
 impl RelyingParty {
     pub(crate) fn new(service: ServiceConfig, signer: Option<ClientSigner>, deps: Deps) -> Self {
         let user_agent = service.user_agent();
+        let labels = ServiceLabels::new(service.name().as_str(), service.client_id().as_str());
         Self {
             inner: Arc::new(Inner {
                 service,
                 signer,
                 deps,
                 user_agent,
+                labels,
             }),
         }
     }
@@ -105,6 +113,16 @@ impl RelyingParty {
         self.inner.deps.pending_ttl_secs
     }
 
+    /// The store of this service's logout-token `jti`s.
+    pub(crate) fn replay_store(&self) -> &Arc<dyn ReplayStore> {
+        &self.inner.deps.replay
+    }
+
+    /// The store of this service's used states.
+    pub(crate) fn state_store(&self) -> &Arc<dyn ReplayStore> {
+        &self.inner.deps.states
+    }
+
     /// The claims this service requests with its identity vector.
     pub fn identity_claims(&self) -> &[ClaimName] {
         self.inner.service.claims()
@@ -119,17 +137,26 @@ impl RelyingParty {
     }
 
     /// Runs one operation in a span carrying the service's name and client id, and ends it with
-    /// one outcome event: `success`, or `failure` with the error's stable code.
+    /// one outcome event (`success`, or `failure` with the error's stable code) and its metrics:
+    /// `count` is given the service's labels, the outcome (the error's code for a failure) and the
+    /// time the operation took.
     pub(crate) async fn observe<T, E>(
         &self,
         operation: &'static str,
         work: impl Future<Output = Result<T, E>>,
         code: fn(&E) -> &'static str,
+        count: impl FnOnce(&ServiceLabels, Result<&T, &'static str>, Duration),
     ) -> Result<T, E> {
         let service = self.inner.service.name().as_str();
         let client_id = self.inner.service.client_id().as_str();
         let span = tracing::info_span!("one_login", operation, service, client_id);
+        let started = Instant::now();
         let result = work.instrument(span).await;
+        count(
+            &self.inner.labels,
+            result.as_ref().map_err(code),
+            started.elapsed(),
+        );
         match result.as_ref().err().map(code) {
             None => tracing::info!(
                 target: "govuk_one_login::outcome",
@@ -141,6 +168,26 @@ impl RelyingParty {
             ),
         }
         result
+    }
+
+    /// Sends a request to the provider's `document` endpoint (`token`, `userinfo`) and records it.
+    async fn send(
+        &self,
+        document: &'static str,
+        request: HttpRequest,
+    ) -> Result<HttpResponse, TransportError> {
+        let started = Instant::now();
+        let response = self.inner.deps.transport.send(request).await;
+        record::provider_request(
+            self.inner.deps.environment.issuer().as_str(),
+            document,
+            response
+                .as_ref()
+                .map(|r| r.status)
+                .map_err(TransportError::code),
+            started.elapsed(),
+        );
+        response
     }
 
     /// The provider's keys for a token's `kid`, refreshed once (rate-limited) when it is unknown.

@@ -1,5 +1,9 @@
 //! Starting and finishing a sign-in.
 
+use std::time::Duration;
+
+use govuk_one_login_core::internal::record::ServiceLabels;
+use govuk_one_login_core::metrics;
 use govuk_one_login_core::{
     ClientAuth, HttpRequest, Nonce, PkceVerifier, ReplayCheck, Scope, SecretString, State, Url,
 };
@@ -37,6 +41,10 @@ impl RelyingParty {
             "start_sign_in",
             self.start_inner(options),
             SignInError::code,
+            |labels, result, _| match result {
+                Ok(_) => labels.count_plain(metrics::SIGN_INS_STARTED),
+                Err(code) => labels.count(metrics::SIGN_INS, "failure", Some(code)),
+            },
         )
         .await
     }
@@ -170,10 +178,12 @@ impl RelyingParty {
         callback_query: &str,
         pending: PendingSignIn,
     ) -> Result<SignedIn, SignInError> {
+        let identity = pending.vtr.requests_identity();
         self.observe(
             "finish_sign_in",
             self.finish_inner(callback_query, pending),
             SignInError::code,
+            |labels, result, elapsed| count_finish(labels, identity, result, elapsed),
         )
         .await
     }
@@ -399,7 +409,7 @@ impl RelyingParty {
             &pairs,
             MAX_RESPONSE_BYTES,
         );
-        let response = self.inner.deps.transport.send(http).await?;
+        let response = self.send("token", http).await?;
         Ok(TokenResponse::parse(response.status, &response.body)?)
     }
 
@@ -434,7 +444,7 @@ impl RelyingParty {
             MAX_RESPONSE_BYTES,
         )
         .with_header("authorization", &format!("Bearer {access_token}"));
-        let response = self.inner.deps.transport.send(request).await?;
+        let response = self.send("userinfo", request).await?;
         if response.status != 200 {
             return Err(SignInError::UserInfoEndpoint {
                 status: response.status,
@@ -444,5 +454,35 @@ impl RelyingParty {
             });
         }
         UserInfo::from_json(&response.body).map_err(SignInError::UserInfo)
+    }
+}
+
+/// The metrics of one finished sign-in: its outcome, its time when it succeeded, and for an
+/// identity sign-in whether the identity was proven (never which return codes came back).
+fn count_finish(
+    labels: &ServiceLabels,
+    identity: bool,
+    result: Result<&SignedIn, &'static str>,
+    elapsed: Duration,
+) {
+    match result {
+        Ok(signed_in) => {
+            labels.count(metrics::SIGN_INS, "success", None);
+            labels.seconds(metrics::SIGN_IN_DURATION, elapsed);
+            if identity {
+                let outcome = if signed_in.identity().is_some() {
+                    "proven"
+                } else {
+                    "not_proven"
+                };
+                labels.count(metrics::IDENTITY, outcome, None);
+            }
+        }
+        Err(code) => {
+            labels.count(metrics::SIGN_INS, "failure", Some(code));
+            if identity {
+                labels.count(metrics::IDENTITY, "failure", Some(code));
+            }
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! Signing out: the logout URL with a state, and the check of the return leg.
 
-use govuk_one_login_core::{State, Url};
+use govuk_one_login_core::internal::record::ServiceLabels;
+use govuk_one_login_core::{State, Url, metrics};
 
 use super::{RelyingParty, expired};
 use crate::error::SignOutError;
@@ -66,8 +67,15 @@ impl RelyingParty {
             let url = request.to_url(endpoint)?;
             Ok(SignOutStart { url, pending })
         };
-        self.observe("start_sign_out", work, SignOutError::code)
-            .await
+        self.observe(
+            "start_sign_out",
+            work,
+            SignOutError::code,
+            |labels, r, _| {
+                count_sign_out(labels, "started", r.err());
+            },
+        )
+        .await
     }
 
     /// Checks the return from One Login's logout at the post-logout redirect URI: its `state`
@@ -112,7 +120,22 @@ impl RelyingParty {
                 service: pending.service,
             })
         };
-        self.observe("finish_sign_out", work, SignOutError::code)
-            .await
+        self.observe(
+            "finish_sign_out",
+            work,
+            SignOutError::code,
+            |labels, r, _| {
+                count_sign_out(labels, "returned", r.err());
+            },
+        )
+        .await
+    }
+}
+
+/// The metric of one sign-out step: `success` when it worked, else `failure` with its code.
+fn count_sign_out(labels: &ServiceLabels, success: &'static str, failure: Option<&'static str>) {
+    match failure {
+        None => labels.count(metrics::SIGN_OUTS, success, None),
+        Some(code) => labels.count(metrics::SIGN_OUTS, "failure", Some(code)),
     }
 }

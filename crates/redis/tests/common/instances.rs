@@ -36,6 +36,7 @@ fn app(auth: &Auth) -> Router {
 pub(crate) struct Instance {
     pub(crate) base: Url,
     pub(crate) stores: Stores,
+    pub(crate) auth: Auth,
     server: JoinHandle<()>,
 }
 
@@ -139,11 +140,13 @@ impl Deployment {
             server: serve(listener_a, &auth_a),
             base: base_a,
             stores: stores_a,
+            auth: auth_a,
         };
         let b = Instance {
             server: serve(listener_b, &auth_b),
             base: base_b,
             stores: stores_b,
+            auth: auth_b,
         };
         Self {
             harness,
