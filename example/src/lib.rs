@@ -4,6 +4,7 @@ mod demo;
 mod pages;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
@@ -98,6 +99,7 @@ pub fn install_prometheus() -> Result<PrometheusHandle, ExampleError> {
 pub struct App {
     auth: Auth,
     memory: Option<Arc<InMemorySessionStore>>,
+    draining: Arc<AtomicBool>,
 }
 
 impl App {
@@ -130,7 +132,11 @@ impl App {
                 None => Redirect::to("/").into_response(),
             })
             .build()?;
-        Ok(Self { auth, memory })
+        Ok(Self {
+            auth,
+            memory,
+            draining: Arc::new(AtomicBool::new(false)),
+        })
     }
 
     /// The sign-in routes and the relying parties.
@@ -147,7 +153,20 @@ impl App {
     /// Prometheus handle, `/metrics` in Prometheus text. Serve it on the admin address only:
     /// it names the services, their client ids and failure rates.
     pub fn admin_router(&self, metrics: Option<PrometheusHandle>) -> Router {
-        let admin = self.auth.admin_router();
+        // While draining, `/readyz` is 503 so that the load balancer stops sending new requests.
+        let draining = self.draining.clone();
+        let admin = self.auth.admin_router().layer(middleware::from_fn(
+            move |request: Request, next: Next| {
+                let draining = draining.load(Ordering::Relaxed);
+                async move {
+                    if draining && request.uri().path() == "/readyz" {
+                        let body = json!({"ready": false, "draining": true});
+                        return (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response();
+                    }
+                    next.run(request).await
+                }
+            },
+        ));
         let Some(handle) = metrics else {
             return admin;
         };
@@ -162,6 +181,12 @@ impl App {
                 }
             }),
         )
+    }
+
+    /// Marks the instance as shutting down: `/readyz` answers 503 from now on, while the requests
+    /// in flight finish.
+    pub fn drain(&self) {
+        self.draining.store(true, Ordering::Relaxed);
     }
 
     /// The axum router of the app.
@@ -235,7 +260,10 @@ pub async fn serve_until(
 ) -> Result<(), ExampleError> {
     let one_login = app.auth.one_login().clone();
     if !one_login.warm_up().await.is_ready() {
-        tracing::warn!("One Login's documents could not be fetched yet; sign-ins will retry");
+        tracing::warn!(
+            "One Login's documents could not be fetched yet: they are fetched again in the \
+             background until they arrive, and /readyz says not ready meanwhile"
+        );
     }
     let refresher = tokio::spawn(one_login.keep_fresh());
     let served = axum::serve(listener, app.router()).with_graceful_shutdown(shutdown);

@@ -172,10 +172,17 @@ async fn run(serve: Serve) -> Result<(), ExampleError> {
         }
     }
     println!("Admin (healthz, readyz, metrics) at http://{admin_local}/ (keep it private)");
-    tokio::spawn(serve_admin(admin_listener, app.admin_router(Some(metrics))));
+    let admin_router = app.admin_router(Some(metrics));
+    tokio::spawn(async move {
+        if let Err(e) = serve_admin(admin_listener, admin_router).await {
+            tracing::error!(code = e.code, "{e}");
+        }
+    });
     println!("\nOpen {base} in a browser. Stop with Ctrl-C.");
-    let ctrl_c = async {
+    let draining = app.clone();
+    let ctrl_c = async move {
         let _ = tokio::signal::ctrl_c().await;
+        draining.drain();
     };
     serve_until(listener, app, ctrl_c).await
 }

@@ -599,3 +599,26 @@ async fn services_using_the_apps_own_paths_are_refused() {
     ]);
     assert!(shared.is_ok());
 }
+
+#[tokio::test]
+async fn readyz_turns_503_while_the_instance_drains_and_healthz_stays_up() {
+    let t = TestApp::start().await;
+    assert!(t.app.auth().one_login().warm_up().await.is_ready());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let admin = format!("http://{}/", listener.local_addr().unwrap());
+    let router = t.app.admin_router(None);
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let status = |path: &'static str| {
+        let url = format!("{admin}{path}");
+        async move { reqwest::get(url).await.unwrap().status() }
+    };
+    assert_eq!(status("readyz").await, StatusCode::OK);
+    assert_eq!(
+        status("metrics").await,
+        StatusCode::NOT_FOUND,
+        "no exporter given"
+    );
+    t.app.drain();
+    assert_eq!(status("readyz").await, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(status("healthz").await, StatusCode::OK);
+}

@@ -4,18 +4,19 @@ use axum::Router;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use govuk_one_login::{Health, StoreHealth, StoreRole};
+use govuk_one_login::Health;
 
 use crate::auth::Auth;
 
 impl Auth {
     /// How this instance stands: [`OneLogin::health`](govuk_one_login::OneLogin::health) (the
-    /// provider's cached documents and the replay and state stores) and a ping of the session
-    /// store.
+    /// provider's cached documents and the replay and state stores) with the session store's
+    /// ping among the others, all within
+    /// [`HEALTH_PING_TIMEOUT`](govuk_one_login::HEALTH_PING_TIMEOUT).
     pub async fn health(&self) -> Health {
-        let health = self.one_login().health().await;
-        let error = self.store().ping().await.err().map(|e| e.code());
-        health.with_store(StoreHealth::new(StoreRole::Sessions, Vec::new(), error))
+        self.one_login()
+            .health_with_sessions(self.store().as_ref())
+            .await
     }
 
     /// `GET /healthz` (liveness: the process answers, always 200) and `GET /readyz` (readiness:

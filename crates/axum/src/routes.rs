@@ -219,7 +219,10 @@ async fn finish_sign_in(
     }
     // The facade picks the one whose state the callback carries; a callback naming none of them
     // changes nothing at all.
-    let index = OneLogin::pending_for(query, &pendings)?;
+    let index = OneLogin::pending_for(query, &pendings).inspect_err(|e| {
+        // Counted under no service, as the facade counts the callbacks no service can claim.
+        ServiceLabels::none().count(metrics::SIGN_INS, "failure", Some(e.code()));
+    })?;
     let pending = pendings.swap_remove(index);
     let name = names.swap_remove(index);
     let return_to = pending.return_to().map(|r| r.as_str().to_owned());

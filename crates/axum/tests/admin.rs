@@ -187,3 +187,69 @@ async fn forged_callbacks_are_counted_under_no_service_and_leave_every_service_r
         "nothing counted against the service"
     );
 }
+
+/// A session store that never answers.
+#[derive(Debug)]
+struct Hangs;
+
+impl SessionStore for Hangs {
+    fn load(
+        &self,
+        _: &SessionKey,
+        _: i64,
+    ) -> BoxFuture<'_, Result<Option<StoredSession>, SessionStoreError>> {
+        Box::pin(std::future::pending())
+    }
+    fn save(
+        &self,
+        _: &SessionKey,
+        _: StoredSession,
+        _: i64,
+    ) -> BoxFuture<'_, Result<(), SessionStoreError>> {
+        Box::pin(std::future::pending())
+    }
+    fn replace(
+        &self,
+        _: Option<&SessionKey>,
+        _: &SessionKey,
+        _: StoredSession,
+        _: i64,
+    ) -> BoxFuture<'_, Result<bool, SessionStoreError>> {
+        Box::pin(std::future::pending())
+    }
+    fn remove(&self, _: &SessionKey) -> BoxFuture<'_, Result<(), SessionStoreError>> {
+        Box::pin(std::future::pending())
+    }
+    fn end_sign_ins(
+        &self,
+        _: &SubjectKey,
+        _: i64,
+    ) -> BoxFuture<'_, Result<usize, SessionStoreError>> {
+        Box::pin(std::future::pending())
+    }
+    fn ping(&self) -> BoxFuture<'_, Result<(), SessionStoreError>> {
+        Box::pin(std::future::pending())
+    }
+}
+
+#[tokio::test]
+async fn a_store_that_hangs_is_reported_unreachable_after_the_ping_timeout_not_awaited_forever() {
+    let app = TestApp::start_configured(
+        vec![auth_service("app", "app-client")],
+        |b| b.store(Arc::new(Hangs)),
+        |auth| auth.mount(Router::new()),
+    )
+    .await;
+    tokio::time::pause();
+    let started = tokio::time::Instant::now();
+    let health = app.auth.health().await;
+    let waited = started.elapsed();
+    let limit = govuk_one_login::HEALTH_PING_TIMEOUT;
+    assert!(
+        waited >= limit && waited < limit + Duration::from_millis(100),
+        "waited the ping timeout once: {waited:?}"
+    );
+    let sessions = health.stores.last().unwrap();
+    assert_eq!(sessions.error, Some("health.ping_timeout"));
+    assert!(!health.is_ready());
+}

@@ -28,11 +28,12 @@ pub const SIGN_IN_DURATION: &str = "one_login_sign_in_duration_seconds";
 /// sensitive facts about a person. Labels: `service`, `client_id`, `outcome`, `code`
 /// (failures only).
 pub const IDENTITY: &str = "one_login_identity_total";
-/// Back-channel logout requests: `outcome="success"` (verified and handed to the application),
+/// Back-channel logout requests: `outcome="verified"` (verified and handed to the application),
 /// `outcome="failure"` with its `code` (refused, or the replay store unreachable: One Login is
-/// told to retry), `outcome="not_applied"` (verified, but the application could not end the
-/// sessions: One Login is told to retry). A request refused before its service is known is
-/// counted without `service` and `client_id`.
+/// told to retry), `outcome="not_applied"` (a subset of the verified: the application could not
+/// end the sessions, One Login is told to retry; `code` is `back_channel.not_applied` when the
+/// retry will be applied, a store's code when the `jti` could not be forgotten). A request refused
+/// before its service is known is counted without `service` and `client_id`.
 pub const BACK_CHANNEL_LOGOUTS: &str = "one_login_back_channel_logouts_total";
 /// Sign-outs: `outcome="started"` (the redirect to One Login's logout), `outcome="returned"`
 /// (the person came back with the right state), `outcome="failure"` with its `code`. Labels:
@@ -52,7 +53,9 @@ pub const KEY_REFRESHES: &str = "one_login_key_refreshes_total";
 /// `issuer`, `document`.
 pub const STALE_DOCUMENTS_SERVED: &str = "one_login_stale_documents_served_total";
 /// Operations a shared store could not do (unreachable, timed out, refused). Labels: `store`
-/// (`replay` or `sessions`), `operation`.
+/// (`logout_tokens`, `states` or `sessions`), `operation` (the trait method: `check_and_remember`,
+/// `forget`, `load`, `save`, `replace`, `remove`, `end_sign_ins`, `ping`). A store of your own
+/// counts its failures with [`count_store_error`].
 pub const STORE_ERRORS: &str = "one_login_store_errors_total";
 
 /// Every metric above, with its unit and help text: what [`describe`] registers.
@@ -133,4 +136,11 @@ pub fn describe() {
             Kind::Seconds => metrics::describe_histogram!(name, Unit::Seconds, help),
         }
     }
+}
+
+/// Counts one operation a shared store could not do, in [`STORE_ERRORS`]: call it from your own
+/// `ReplayStore` or `SessionStore` when its server fails, as the Redis stores do. `store` is the
+/// store's role (`logout_tokens`, `states`, `sessions`), `operation` the trait method's name.
+pub fn count_store_error(store: &'static str, operation: &'static str) {
+    metrics::counter!(STORE_ERRORS, "store" => store, "operation" => operation).increment(1);
 }

@@ -83,6 +83,7 @@ pub trait ReplayStore: Send + Sync + Debug {
 
     /// Whether the store answers now, for a readiness check: a shared store asks its server
     /// (within its timeouts); an in-process store is always reachable, which is the default.
+    /// **A shared store must implement it**: with the default, readiness cannot see it fail.
     fn ping(&self) -> BoxFuture<'_, Result<(), ReplayStoreError>> {
         Box::pin(std::future::ready(Ok(())))
     }

@@ -1,12 +1,63 @@
 //! Health and readiness: what an instance can serve now, from its own state.
 
+use std::future::{Future, poll_fn};
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
+use std::time::Duration;
 
-use govuk_one_login_core::ReplayStore;
+use govuk_one_login_core::{ReplayStore, ReplayStoreError};
 use govuk_one_login_discovery::{Freshness, ProviderHealth};
 use serde_json::{Value, json};
 
 use crate::registry::OneLogin;
+use crate::session::{SessionStore, SessionStoreError};
+
+/// How long [`OneLogin::health`] waits for the stores' pings, which run at once: a store that
+/// does not answer in time is reported as unreachable (`health.ping_timeout`) rather than hanging
+/// the readiness check. Under a second, so that `/readyz` answers within a load balancer's or
+/// Kubernetes' default one-second probe.
+pub const HEALTH_PING_TIMEOUT: Duration = Duration::from_millis(900);
+
+/// The error code of `ping`, or `health.ping_timeout` when it does not answer within
+/// [`HEALTH_PING_TIMEOUT`].
+async fn ping_code<E>(
+    ping: impl Future<Output = Result<(), E>>,
+    code: fn(&E) -> &'static str,
+) -> Option<&'static str> {
+    match tokio::time::timeout(HEALTH_PING_TIMEOUT, ping).await {
+        Ok(result) => result.err().map(|e| code(&e)),
+        Err(_) => Some("health.ping_timeout"),
+    }
+}
+
+/// Runs every future at once and returns their outputs in order.
+async fn join_all<'a, T>(futures: Vec<Pin<Box<dyn Future<Output = T> + Send + 'a>>>) -> Vec<T> {
+    let mut futures: Vec<Option<Pin<Box<dyn Future<Output = T> + Send + 'a>>>> =
+        futures.into_iter().map(Some).collect();
+    let mut outputs: Vec<Option<T>> = futures.iter().map(|_| None).collect();
+    poll_fn(|cx| {
+        let mut pending = false;
+        for (slot, output) in futures.iter_mut().zip(outputs.iter_mut()) {
+            if let Some(future) = slot {
+                match future.as_mut().poll(cx) {
+                    Poll::Ready(value) => {
+                        *output = Some(value);
+                        *slot = None;
+                    }
+                    Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
+    })
+    .await;
+    outputs.into_iter().flatten().collect()
+}
 
 /// What a store is used for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -39,7 +90,9 @@ pub struct StoreHealth {
     pub role: StoreRole,
     /// The services that use it; empty when every service does.
     pub services: Vec<String>,
-    /// The error code of a failed ping; `None` when the store answered.
+    /// The error code of a failed ping (`health.ping_timeout` when it did not answer within
+    /// [`HEALTH_PING_TIMEOUT`]); `None` when the store answered. A store that does not implement
+    /// `ping` (every in-process store) is always reachable.
     pub error: Option<&'static str>,
 }
 
@@ -154,8 +207,19 @@ impl Health {
 impl OneLogin {
     /// How this instance stands: the provider's documents (from the cache, nothing is fetched)
     /// and a ping of every replay and state store (a store shared by several services is pinged
-    /// once). See [`Health`] for what makes an instance ready.
+    /// once; all pings at once, within [`HEALTH_PING_TIMEOUT`]). See [`Health`] for what makes an
+    /// instance ready.
     pub async fn health(&self) -> Health {
+        self.health_checking(None).await
+    }
+
+    /// [`OneLogin::health`], pinging the web integration's session store too, at the same time as
+    /// the others (`govuk-one-login-axum`'s `Auth::health` calls it).
+    pub async fn health_with_sessions(&self, sessions: &dyn SessionStore) -> Health {
+        self.health_checking(Some(sessions)).await
+    }
+
+    async fn health_checking(&self, sessions: Option<&dyn SessionStore>) -> Health {
         // Each distinct store, with the services that use it (all of them: an empty list).
         let mut distinct: Vec<(StoreRole, Arc<dyn ReplayStore>, Vec<String>)> = Vec::new();
         for rp in self.iter() {
@@ -173,18 +237,42 @@ impl OneLogin {
             }
         }
         let all = self.iter().count();
-        let mut stores = Vec::with_capacity(distinct.len());
-        for (role, store, mut services) in distinct {
-            let error = store.ping().await.err().map(|e| e.code());
-            if services.len() == all {
-                services.clear();
-            }
-            stores.push(StoreHealth::new(role, services, error));
+        let mut pings: Vec<Pin<Box<dyn Future<Output = Option<&'static str>> + Send + '_>>> =
+            distinct
+                .iter()
+                .map(|(_, store, _)| {
+                    Box::pin(ping_code(store.ping(), ReplayStoreError::code)) as Pin<Box<_>>
+                })
+                .collect();
+        if let Some(sessions) = sessions {
+            pings.push(Box::pin(ping_code(
+                sessions.ping(),
+                SessionStoreError::code,
+            )));
+        }
+        let mut errors = join_all(pings).await.into_iter();
+        let mut stores: Vec<StoreHealth> = distinct
+            .into_iter()
+            .zip(errors.by_ref())
+            .map(|((role, _, mut services), error)| {
+                if services.len() == all {
+                    services.clear();
+                }
+                StoreHealth::new(role, services, error)
+            })
+            .collect();
+        if let Some(error) = errors.next() {
+            stores.push(StoreHealth::new(StoreRole::Sessions, Vec::new(), error));
         }
         Health {
             provider: self.provider().health(),
-            needs_did: self.iter().any(|rp| rp.config().identity_vtr().is_some()),
+            needs_did: self.needs_did(),
             stores,
         }
+    }
+
+    /// Whether a service proves identity, so that the DID document is needed.
+    pub(crate) fn needs_did(&self) -> bool {
+        self.iter().any(|rp| rp.config().identity_vtr().is_some())
     }
 }

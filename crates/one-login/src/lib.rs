@@ -58,7 +58,7 @@ mod text;
 pub use check::{CheckReport, check_services_file};
 pub use codes::Action;
 pub use error::{BackChannelError, SetupError, SignInError, SignOutError};
-pub use health::{Health, StoreHealth, StoreRole};
+pub use health::{HEALTH_PING_TIMEOUT, Health, StoreHealth, StoreRole};
 pub use pending::{
     PendingSignIn, PendingSignOut, Prompt, Reauthenticate, SignInOptions, SignInStart,
     SignOutStart, SignedOut,

@@ -3,10 +3,9 @@
 
 use std::sync::Arc;
 
-use govuk_one_login::StoreRole;
-use govuk_one_login::core::internal::record;
 use govuk_one_login::core::{BoxFuture, ReplayCheck, ReplayStore, ReplayStoreError};
 use govuk_one_login::secret_digest;
+use govuk_one_login::{StoreRole, metrics};
 
 use crate::connection::{CommandError, RedisConnection};
 
@@ -59,7 +58,7 @@ impl RedisReplayStore {
         let store = self.role.as_str();
         move |e| {
             tracing::warn!(error = %e, store, operation, "the redis replay store failed");
-            record::store_error(store, operation);
+            metrics::count_store_error(store, operation);
             ReplayStoreError::Unavailable {
                 store: "redis",
                 source: Arc::new(e),

@@ -5,13 +5,12 @@ use std::sync::Arc;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use govuk_one_login::StoreRole;
 use govuk_one_login::core::BoxFuture;
-use govuk_one_login::core::internal::record;
 use govuk_one_login::{
     SessionKey, SessionLimits, SessionStore, SessionStoreError, StoredSession, StoredSignIn,
     SubjectKey,
 };
+use govuk_one_login::{StoreRole, metrics};
 use redis::Script;
 use serde::{Deserialize, Serialize};
 
@@ -113,7 +112,7 @@ impl SignInValue {
 fn unavailable(operation: &'static str) -> impl FnOnce(CommandError) -> SessionStoreError {
     move |e| {
         tracing::warn!(error = %e, operation, "the redis session store failed");
-        record::store_error(StoreRole::Sessions.as_str(), operation);
+        metrics::count_store_error(StoreRole::Sessions.as_str(), operation);
         SessionStoreError::Unavailable {
             store: "redis",
             source: Arc::new(e),

@@ -1,23 +1,22 @@
 //! The numbers a team charts: scripted flows against the mock One Login, then every counter and
 //! label checked exactly, and no label holding a person's data, a token, a code or a return code.
 //!
-//! One test per process (nextest): the `metrics` facade has one global recorder.
+//! The only test of this binary: the `metrics` facade has one global recorder, so no other test
+//! may record beside it (the readiness tests are in `health.rs`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
 use std::time::Duration;
 
-use govuk_one_login::core::{BoxFuture, ReplayCheck, ReplayStore, ReplayStoreError, StoreCause};
+use govuk_one_login::SignInOptions;
 use govuk_one_login::metrics::{
     BACK_CHANNEL_LOGOUTS, IDENTITY, KEY_REFRESHES, PROVIDER_REQUEST_DURATION, PROVIDER_REQUESTS,
     SIGN_IN_DURATION, SIGN_INS, SIGN_INS_STARTED, SIGN_OUTS, STALE_DOCUMENTS_SERVED,
 };
-use govuk_one_login::{Freshness, SignInOptions, StoreRole};
 use govuk_one_login_testkit::{
     CoreIdentityFault, Endpoint, EndpointFault, Faults, Harness, IdTokenFault, LogoutTokenFault,
-    MetricsRecorder, MockUser, auth_service, identity_service,
+    MetricsRecorder, MockUser,
 };
 
 const AUTH: [(&str, &str); 2] = [("service", "auth"), ("client_id", "client-auth")];
@@ -222,7 +221,7 @@ async fn every_counter_and_label_has_its_expected_value_after_scripted_flows() {
     assert_eq!(
         m.counter(
             BACK_CHANNEL_LOGOUTS,
-            &with(&AUTH, &[("outcome", "success")])
+            &with(&AUTH, &[("outcome", "verified")])
         ),
         1
     );
@@ -259,9 +258,16 @@ async fn every_counter_and_label_has_its_expected_value_after_scripted_flows() {
     assert_eq!(
         m.counter(
             BACK_CHANNEL_LOGOUTS,
-            &with(&AUTH, &[("outcome", "not_applied")])
+            &with(
+                &AUTH,
+                &[
+                    ("outcome", "not_applied"),
+                    ("code", "back_channel.not_applied")
+                ]
+            )
         ),
-        1
+        1,
+        "the verified logout the application could not apply: its jti forgotten for the retry"
     );
     assert_eq!(
         m.counter(SIGN_OUTS, &with(&AUTH, &[("outcome", "started")])),
@@ -369,110 +375,4 @@ async fn every_counter_and_label_has_its_expected_value_after_scripted_flows() {
     for (name, _, _) in govuk_one_login::metrics::ALL {
         assert!(m.description(name).is_some(), "{name} has no help text");
     }
-}
-
-/// A replay store whose server is gone.
-#[derive(Debug)]
-struct Unreachable;
-
-impl ReplayStore for Unreachable {
-    fn check_and_remember(
-        &self,
-        _: &str,
-        _: i64,
-        _: i64,
-    ) -> BoxFuture<'_, Result<ReplayCheck, ReplayStoreError>> {
-        Box::pin(async { Err(gone()) })
-    }
-    fn forget(&self, _: &str) -> BoxFuture<'_, Result<(), ReplayStoreError>> {
-        Box::pin(async { Err(gone()) })
-    }
-    fn ping(&self) -> BoxFuture<'_, Result<(), ReplayStoreError>> {
-        Box::pin(async { Err(gone()) })
-    }
-}
-
-fn gone() -> ReplayStoreError {
-    ReplayStoreError::Unavailable {
-        store: "test",
-        source: Arc::new(std::io::Error::other("connection refused")) as StoreCause,
-    }
-}
-
-#[tokio::test]
-async fn readiness_needs_a_warm_up_and_reachable_stores_but_survives_a_provider_outage() {
-    let h = Harness::standard().await;
-    let before = h.one_login.health().await;
-    assert!(!before.is_ready(), "nothing fetched yet");
-    assert_eq!(before.provider.jwks.freshness, Freshness::Missing);
-    assert!(h.one_login.warm_up().await.is_complete());
-    let warmed = h.one_login.health().await;
-    assert!(warmed.is_ready());
-    assert_eq!(warmed.provider.jwks.freshness, Freshness::Fresh);
-    assert_eq!(warmed.provider.jwks.age_secs, Some(0));
-    assert_eq!(
-        warmed.stores.len(),
-        2,
-        "one store of each role, shared by both services"
-    );
-    assert!(warmed.stores.iter().all(|s| s.services.is_empty()));
-
-    // One Login down for longer than the stale limit: reported, still ready.
-    h.provider.set_faults(
-        Faults::endpoint(Endpoint::Jwks, EndpointFault::Status(503))
-            .and(Faults::endpoint(
-                Endpoint::Discovery,
-                EndpointFault::Status(503),
-            ))
-            .and(Faults::endpoint(
-                Endpoint::DidDocument,
-                EndpointFault::Status(503),
-            )),
-    );
-    h.clock.advance(Duration::from_secs(3 * 86_400));
-    let refreshed = h.one_login.refresh_due().await;
-    assert!(refreshed.failures().count() >= 1);
-    assert!(
-        h.try_sign_in("auth", SignInOptions::default())
-            .await
-            .is_err()
-    );
-    let outage = h.one_login.health().await;
-    assert!(
-        outage.is_ready(),
-        "an outage of One Login must not take the instance out"
-    );
-    assert_eq!(outage.provider.discovery.freshness, Freshness::Expired);
-    assert!(outage.provider.discovery.last_error.is_some());
-    assert_eq!(outage.provider.jwks.age_secs, Some(3 * 86_400));
-    let json = outage.to_json();
-    assert_eq!(json["ready"], true);
-    assert_eq!(
-        json["provider"]["documents"]["discovery"]["freshness"],
-        "expired"
-    );
-    assert_eq!(
-        json["provider"]["documents"]["discovery"]["last_error"],
-        "discovery.status"
-    );
-
-    // A store that cannot be reached: not ready, and said which.
-    let broken = Harness::start_with(
-        vec![
-            auth_service("auth", "client-auth"),
-            identity_service("identity", "client-identity"),
-        ],
-        |b| b.service_stores("identity", Arc::new(Unreachable), Arc::new(Unreachable)),
-    )
-    .await;
-    assert!(broken.one_login.warm_up().await.is_complete());
-    let health = broken.one_login.health().await;
-    assert!(!health.is_ready());
-    assert!(health.provider_warmed());
-    let down: Vec<_> = health.stores.iter().filter(|s| !s.is_reachable()).collect();
-    assert_eq!(down.len(), 2);
-    assert!(down.iter().all(|s| s.services == ["identity"]));
-    assert!(down.iter().any(|s| s.role == StoreRole::States));
-    assert_eq!(down[0].error, Some("replay_store.unavailable"));
-    assert_eq!(health.to_json()["stores"].as_array().map(Vec::len), Some(4));
 }

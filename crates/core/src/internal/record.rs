@@ -6,7 +6,6 @@ use metrics::Label;
 
 use crate::metrics::{
     KEY_REFRESHES, PROVIDER_REQUEST_DURATION, PROVIDER_REQUESTS, STALE_DOCUMENTS_SERVED,
-    STORE_ERRORS,
 };
 
 /// The labels of one service: recorded with every per-service metric.
@@ -99,9 +98,4 @@ pub fn stale_served(issuer: &str, document: &'static str) {
         "document" => document
     )
     .increment(1);
-}
-
-/// Records one operation a shared store could not do.
-pub fn store_error(store: &'static str, operation: &'static str) {
-    metrics::counter!(STORE_ERRORS, "store" => store, "operation" => operation).increment(1);
 }

@@ -33,14 +33,15 @@ impl OneLogin {
         callback_query: &str,
         pendings: &mut Vec<PendingSignIn>,
     ) -> Result<SignedIn, SignInError> {
-        let index = Self::pending_for(callback_query, pendings)?;
+        let index = Self::pending_for(callback_query, pendings).inspect_err(count_unclaimed)?;
         let pending = pendings.remove(index);
-        let rp =
-            self.relying_party(pending.service())
-                .ok_or_else(|| SignInError::WrongService {
-                    started_by: pending.service().to_owned(),
-                    finishing: "(no such service in this configuration)".to_owned(),
-                })?;
+        let rp = self
+            .relying_party(pending.service())
+            .ok_or_else(|| SignInError::WrongService {
+                started_by: pending.service().to_owned(),
+                finishing: "(no such service in this configuration)".to_owned(),
+            })
+            .inspect_err(count_unclaimed)?;
         rp.finish_sign_in(callback_query, pending).await
     }
 
@@ -49,18 +50,6 @@ impl OneLogin {
     /// # Errors
     /// As [`OneLogin::finish_sign_in`], before any request.
     pub fn pending_for(
-        callback_query: &str,
-        pendings: &[PendingSignIn],
-    ) -> Result<usize, SignInError> {
-        let found = Self::match_pending(callback_query, pendings);
-        if let Err(e) = &found {
-            // No service to count it under: the browser started none that this callback names.
-            ServiceLabels::none().count(metrics::SIGN_INS, "failure", Some(e.code()));
-        }
-        found
-    }
-
-    fn match_pending(
         callback_query: &str,
         pendings: &[PendingSignIn],
     ) -> Result<usize, SignInError> {
@@ -94,7 +83,8 @@ impl OneLogin {
             .ok_or_else(|| SignOutError::WrongService {
                 belongs_to: signed_in.service().to_string(),
                 asked: "(no such service in this configuration)".to_owned(),
-            })?;
+            })
+            .inspect_err(count_unclaimed_sign_out)?;
         rp.start_sign_out(signed_in, post_logout_redirect_uri).await
     }
 
@@ -109,14 +99,17 @@ impl OneLogin {
         pending: Option<PendingSignOut>,
     ) -> Result<SignedOut, SignOutError> {
         let Some(pending) = pending else {
-            return Err(SignOutError::NoPendingSignOut);
+            let error = SignOutError::NoPendingSignOut;
+            count_unclaimed_sign_out(&error);
+            return Err(error);
         };
-        let rp =
-            self.relying_party(pending.service())
-                .ok_or_else(|| SignOutError::WrongService {
-                    belongs_to: pending.service().to_owned(),
-                    asked: "(no such service in this configuration)".to_owned(),
-                })?;
+        let rp = self
+            .relying_party(pending.service())
+            .ok_or_else(|| SignOutError::WrongService {
+                belongs_to: pending.service().to_owned(),
+                asked: "(no such service in this configuration)".to_owned(),
+            })
+            .inspect_err(count_unclaimed_sign_out)?;
         rp.finish_sign_out(query, Some(pending)).await
     }
 
@@ -193,7 +186,25 @@ impl OneLogin {
     pub async fn back_channel_failed(&self, notice: &LogoutNotice) -> BackChannelResponse {
         match self.relying_party(notice.service().as_str()) {
             Some(rp) => rp.back_channel_failed(notice).await,
-            None => BackChannelResponse::failed(500, "back_channel.not_applied"),
+            None => {
+                ServiceLabels::none().count(
+                    metrics::BACK_CHANNEL_LOGOUTS,
+                    "not_applied",
+                    Some("back_channel.not_applied"),
+                );
+                BackChannelResponse::failed(500, "back_channel.not_applied")
+            }
         }
     }
+}
+
+/// Counts a sign-in failure no service can claim: the browser started none that the callback
+/// names (or its service is no longer configured).
+fn count_unclaimed(error: &SignInError) {
+    ServiceLabels::none().count(metrics::SIGN_INS, "failure", Some(error.code()));
+}
+
+/// Counts a sign-out failure no service can claim.
+fn count_unclaimed_sign_out(error: &SignOutError) {
+    ServiceLabels::none().count(metrics::SIGN_OUTS, "failure", Some(error.code()));
 }

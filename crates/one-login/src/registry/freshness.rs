@@ -4,13 +4,15 @@
 use std::time::Duration;
 
 use govuk_one_login_discovery::{
-    DiscoveryError, DocumentKind, RefreshOutcome, UnsupportedAlgorithm, WarmUpReport,
+    DiscoveryError, DocumentKind, Freshness, RefreshOutcome, UnsupportedAlgorithm, WarmUpReport,
 };
 
 use super::OneLogin;
 
 /// The longest [`OneLogin::keep_fresh`] sleeps between two looks at the caches.
 const KEEP_FRESH_MAX_SLEEP_SECS: i64 = 300;
+/// The longest it sleeps while a document sign-ins need was never fetched.
+const MISSING_RETRY_MAX_SECS: u64 = 30;
 
 impl OneLogin {
     /// Fetches the provider's metadata, JWKS and DID document once, at start-up, so that the
@@ -62,10 +64,17 @@ impl OneLogin {
         }
     }
 
-    /// One turn of [`OneLogin::keep_fresh`]: refreshes what is due and says how long to sleep
-    /// before the next turn (at least one second, at most five minutes).
+    /// One turn of [`OneLogin::keep_fresh`]: refreshes what is due, fetches any document sign-ins
+    /// need that was never fetched (the start-up warm-up failed: One Login or the network was
+    /// down), and says how long to sleep before the next turn (at least one second, at most five
+    /// minutes; while a needed document is missing, the cache's pause after an error, at most 30
+    /// seconds, so that an instance started during an outage becomes ready soon after it ends).
     pub async fn keep_fresh_once(&self) -> Duration {
         self.refresh_due().await;
+        if self.fetch_missing().await {
+            let pause = self.provider.policy().retry_after_error.as_secs();
+            return Duration::from_secs(pause.clamp(1, MISSING_RETRY_MAX_SECS));
+        }
         let now = self.clock.now_unix();
         let wait = self
             .provider
@@ -73,6 +82,44 @@ impl OneLogin {
             .map_or(KEEP_FRESH_MAX_SLEEP_SECS, |at| at.saturating_sub(now))
             .clamp(1, KEEP_FRESH_MAX_SLEEP_SECS);
         Duration::from_secs(wait.unsigned_abs())
+    }
+}
+
+impl OneLogin {
+    /// Fetches the documents sign-ins need that were never fetched: the discovery document and
+    /// the JWKS, and the DID document when a service proves identity. A fetch that failed less
+    /// than the cache's pause ago is not tried again (the cache answers with its error at once).
+    /// Returns whether one is still missing.
+    async fn fetch_missing(&self) -> bool {
+        let health = self.provider.health();
+        let missing = |f: Freshness| f == Freshness::Missing;
+        let mut still_missing = false;
+        if missing(health.discovery.freshness) || missing(health.jwks.freshness) {
+            let failed = match self.provider.metadata().await {
+                Err(e) => Some((DocumentKind::Discovery, e)),
+                Ok(_) => self
+                    .provider
+                    .keys()
+                    .await
+                    .err()
+                    .map(|e| (DocumentKind::Jwks, e)),
+            };
+            if let Some((document, e)) = &failed {
+                record_failures("fetch_missing", std::iter::once((*document, e)));
+                still_missing = true;
+            }
+        }
+        if self.needs_did()
+            && missing(health.did.freshness)
+            && let Err(e) = self.provider.did_document().await
+        {
+            record_failures(
+                "fetch_missing",
+                std::iter::once((DocumentKind::DidDocument, &e)),
+            );
+            still_missing = true;
+        }
+        still_missing
     }
 }
 

@@ -96,7 +96,12 @@ impl RelyingParty {
                 "back_channel_not_applied",
                 work,
                 BackChannelError::code,
-                |labels, _, _| labels.count(metrics::BACK_CHANNEL_LOGOUTS, "not_applied", None),
+                // `back_channel.not_applied`: the jti is forgotten and One Login's retry will be
+                // applied; a store's code: it could not forget, so the retry will be refused.
+                |labels, result, _| {
+                    let code = result.err();
+                    labels.count(metrics::BACK_CHANNEL_LOGOUTS, "not_applied", code);
+                },
             )
             .await;
         BackChannelResponse::failed(500, "back_channel.not_applied")
@@ -110,7 +115,7 @@ pub(crate) fn count_logout(
     _: Duration,
 ) {
     match result {
-        Ok(_) => labels.count(metrics::BACK_CHANNEL_LOGOUTS, "success", None),
+        Ok(_) => labels.count(metrics::BACK_CHANNEL_LOGOUTS, "verified", None),
         Err(code) => labels.count(metrics::BACK_CHANNEL_LOGOUTS, "failure", Some(code)),
     }
 }
