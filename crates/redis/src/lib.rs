@@ -4,6 +4,8 @@ mod connection;
 mod error;
 mod replay;
 mod session;
+#[cfg(feature = "test-util")]
+pub mod test_util;
 
 use std::sync::Arc;
 

@@ -248,6 +248,17 @@ impl MockOneLogin {
             .insert(login_hint.into(), user);
     }
 
+    /// Registers the person who signs in at the authorization request carrying this `state`
+    /// (once: the registration is used up by that request). Lets a test drive many sign-ins at
+    /// once through any relying party — a browser-facing router included, where the test sees
+    /// only the redirect to `/authorize` — each by a different person.
+    pub fn add_user_for_state(&self, state: impl Into<String>, user: MockUser) {
+        self.shared()
+            .lock()
+            .users_by_state
+            .insert(state.into(), user);
+    }
+
     /// The current user.
     pub fn user(&self) -> MockUser {
         self.shared().lock().user.clone()

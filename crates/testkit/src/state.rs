@@ -148,6 +148,8 @@ pub(crate) struct State {
     /// People chosen by the `login_hint` of a signed request object, for tests that sign many
     /// different people in at once.
     pub(crate) users_by_login_hint: HashMap<String, MockUser>,
+    /// People chosen by the `state` of one authorization request (used once).
+    pub(crate) users_by_state: HashMap<String, MockUser>,
     pub(crate) faults: Faults,
     pub(crate) keys: Keys,
     pub(crate) codes: HashMap<String, CodeGrant>,
@@ -183,6 +185,7 @@ impl Shared {
                 clients: HashMap::new(),
                 user: MockUser::default(),
                 users_by_login_hint: HashMap::new(),
+                users_by_state: HashMap::new(),
                 faults: Faults::default(),
                 keys,
                 codes: HashMap::new(),

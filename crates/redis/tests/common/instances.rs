@@ -227,16 +227,29 @@ impl Browser {
         self.get(finish, &callback).await
     }
 
-    /// The services this browser is signed in to, as `at` sees it.
-    pub(crate) async fn signed_in(&self, at: &Instance) -> Vec<String> {
+    /// The emails of the people this browser is signed in as, as `at` sees it.
+    pub(crate) async fn emails(&self, at: &Instance) -> Vec<String> {
+        self.me(at)
+            .await
+            .iter()
+            .map(|p| p["email"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    async fn me(&self, at: &Instance) -> Vec<Value> {
         let r = self.get(at, "/me").await;
         let status = r.status();
         if status != StatusCode::OK {
             panic!("/me: {status}: {}", r.text().await.unwrap_or_default());
         }
         let me: Value = r.json().await.unwrap();
-        me.as_array()
-            .unwrap()
+        me.as_array().unwrap().clone()
+    }
+
+    /// The services this browser is signed in to, as `at` sees it.
+    pub(crate) async fn signed_in(&self, at: &Instance) -> Vec<String> {
+        self.me(at)
+            .await
             .iter()
             .map(|p| p["service"].as_str().unwrap().to_owned())
             .collect()

@@ -174,12 +174,17 @@ pub(super) fn authorize(shared: &Shared, req: &Incoming) -> Reply {
     if let Some(fault) = state.faults.authorize {
         return cb.error(fault.error_code(), fault.description());
     }
-    // The person signing in: the one registered for the request's login_hint, else the default.
-    let user = get("login_hint")
-        .filter(|_| from_jar)
-        .and_then(|hint| state.users_by_login_hint.get(hint))
-        .unwrap_or(&state.user)
-        .clone();
+    // The person signing in: the one registered for the request's state (taken: each state
+    // signs in once), else for its login_hint, else the default.
+    let by_state = get("state").and_then(|s| state.users_by_state.remove(s));
+    let user = match by_state {
+        Some(user) => user,
+        None => get("login_hint")
+            .filter(|_| from_jar)
+            .and_then(|hint| state.users_by_login_hint.get(hint))
+            .unwrap_or(&state.user)
+            .clone(),
+    };
     // A failed identity check: access_denied, unless the service asked for return codes.
     if let Some(level) = vector.identity().filter(|l| l.proves_identity()) {
         let proven = user.identity.as_ref().is_some_and(|i| i.max_level >= level);
