@@ -50,7 +50,8 @@ pub use contenders::{
 };
 pub use error::BenchError;
 pub use router::{
-    FloorReport, RouterReport, SessionReport, cpu_vs_crypto_floor, router_sign_ins, session_memory,
+    FloorReport, RouterReport, SessionReport, StoreReport, cpu_vs_crypto_floor, router_sign_ins,
+    session_memory, signins_redis_vs_memory,
 };
 pub use scale::{
     ColdCacheReport, FloodReport, ScalePlan, ServicesReport, SignInReport, TimedTransport,

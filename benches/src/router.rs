@@ -17,6 +17,8 @@ use govuk_one_login::{
     SessionStore as _, SignInOptions, SignedIn, StoredSession, StoredSignIn, SubjectKey, Url,
 };
 use govuk_one_login_axum::{InMemorySessionStore, TestApp};
+use govuk_one_login_redis::Stores;
+use govuk_one_login_redis::test_util::RedisServer;
 use govuk_one_login_testkit::{Harness, MockOneLogin, auth_service};
 use tokio::task::JoinSet;
 
@@ -209,6 +211,25 @@ pub async fn router_sign_ins(
     }
     let router_total = router.iter().sum();
 
+    let concurrent_wall = concurrent_router_sign_ins(url, sign_ins, concurrency).await?;
+    Ok(RouterReport {
+        sign_ins,
+        router: median(&mut router),
+        facade: median(&mut facade),
+        router_total,
+        concurrency,
+        concurrent_sign_ins: sign_ins,
+        concurrent_wall,
+    })
+}
+
+/// `sign_ins` router sign-ins at `url` by `concurrency` browsers at once (each its own cookie
+/// jar and connections); the wall time they took together.
+async fn concurrent_router_sign_ins(
+    url: Url,
+    sign_ins: usize,
+    concurrency: usize,
+) -> Result<Duration, BenchError> {
     let url = Arc::new(url);
     let mut tasks = JoinSet::new();
     let started = Instant::now();
@@ -227,16 +248,81 @@ pub async fn router_sign_ins(
             reason: e.to_string(),
         })??;
     }
-    let concurrent_wall = started.elapsed();
-    Ok(RouterReport {
+    Ok(started.elapsed())
+}
+
+/// What [`signins_redis_vs_memory`] measured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoreReport {
+    /// Sign-ins in each phase.
+    pub sign_ins: usize,
+    /// Browsers signing in at once.
+    pub concurrency: usize,
+    /// Wall time with the in-memory stores (sessions, states, logout `jti`s).
+    pub memory: Duration,
+    /// Wall time with every store on a local `redis-server`.
+    pub redis: Duration,
+}
+
+impl StoreReport {
+    /// Sign-ins per second with Redis over sign-ins per second in memory (1.0: as fast).
+    pub fn ratio(&self) -> f64 {
+        ratio(self.memory, self.redis)
+    }
+}
+
+/// `sign_ins` router sign-ins by `concurrency` browsers, once with the in-memory stores and once
+/// with the session, state and logout-token stores on a `redis-server` started on a free
+/// loopback port for the run (each after one warm-up sign-in); `None` when `redis-server` is not
+/// installed (it prints SKIPPED).
+///
+/// # Errors
+/// [`BenchError::BadParameter`] for zero sizes; [`BenchError::Task`] when the stores cannot
+/// connect; the first sign-in that failed.
+///
+/// # Panics
+/// As [`TestApp::start`], if an app cannot be served.
+pub async fn signins_redis_vs_memory(
+    sign_ins: usize,
+    concurrency: usize,
+) -> Result<Option<StoreReport>, BenchError> {
+    check_positive("sign_ins", sign_ins)?;
+    check_positive("concurrency", concurrency)?;
+    let Some(redis) = RedisServer::start() else {
+        return Ok(None);
+    };
+    let home = || Router::new().route("/", get(|| async { "home" }));
+    let memory_app = TestApp::start(|auth| auth.mount(home())).await;
+    let config = redis.store_with("bench:", Duration::from_secs(5));
+    let stores = Stores::connect(&config)
+        .await
+        .map_err(|e| BenchError::Task {
+            reason: e.to_string(),
+        })?;
+    let (replay, states, sessions) = (
+        stores.replay.clone(),
+        stores.states.clone(),
+        stores.sessions.clone(),
+    );
+    let redis_app = TestApp::start_with_builders(
+        vec![auth_service("app", "app-client")],
+        |b| b.replay_store(replay).state_store(states),
+        |b| b.store(sessions),
+        |auth| auth.mount(home()),
+    )
+    .await;
+    let mut walls = Vec::new();
+    for app in [&memory_app, &redis_app] {
+        let url = app.url("/sign-in/app");
+        router_sign_in(&browser()?, &url).await?;
+        walls.push(concurrent_router_sign_ins(url, sign_ins, concurrency).await?);
+    }
+    Ok(Some(StoreReport {
         sign_ins,
-        router: median(&mut router),
-        facade: median(&mut facade),
-        router_total,
         concurrency,
-        concurrent_sign_ins: sign_ins,
-        concurrent_wall,
-    })
+        memory: walls[0],
+        redis: walls[1],
+    }))
 }
 
 /// The crypto a sign-in cannot avoid, done with aws-lc directly: one RS256 signature with an

@@ -766,6 +766,18 @@ async fn issue_18(
     figures.push(Figure::new("router_signin_us", us(router.router), "us"));
     figures.push(Figure::new("facade_signin_us", us(router.facade), "us"));
 
+    match crate::signins_redis_vs_memory(plan.router_sign_ins, plan.router_concurrency).await? {
+        Some(stores) => {
+            println!("{stores:?}");
+            figures.push(Figure::new(
+                "signins_redis_vs_memory",
+                stores.ratio(),
+                "ratio",
+            ));
+        }
+        None => println!("signins_redis_vs_memory: not measured (no redis-server)"),
+    }
+
     let floor = crate::cpu_vs_crypto_floor(plan.floor_sign_ins).await?;
     println!("{floor:?}");
     figures.push(Figure::new(

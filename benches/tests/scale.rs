@@ -7,7 +7,7 @@ use std::alloc::System;
 use cap::Cap;
 use govuk_one_login_benches::{
     cold_cache, cpu_vs_crypto_floor, many_services, router_sign_ins, session_memory, sign_ins,
-    unknown_kid_flood,
+    signins_redis_vs_memory, unknown_kid_flood,
 };
 
 #[global_allocator]
@@ -104,6 +104,16 @@ async fn router_sign_ins_complete_through_the_router_and_the_facade_alike() {
     assert!(report.router.as_nanos() > 0 && report.facade.as_nanos() > 0);
     assert!(report.overhead_ratio() > 0.0);
     assert!(report.per_second() > 0.0 && report.per_second_sequential() > 0.0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_ins_complete_with_the_stores_in_memory_and_on_redis_alike() {
+    let Some(report) = signins_redis_vs_memory(4, 2).await.unwrap() else {
+        return; // SKIPPED: printed by the starter (CI fails instead).
+    };
+    assert_eq!((report.sign_ins, report.concurrency), (4, 2));
+    assert!(report.memory.as_nanos() > 0 && report.redis.as_nanos() > 0);
+    assert!(report.ratio() > 0.0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use govuk_one_login::core::ServiceSpec;
-use govuk_one_login::{Sealer, SealingKey, Url};
+use govuk_one_login::{OneLoginBuilder, Sealer, SealingKey, Url};
 use govuk_one_login_testkit::{Harness, auth_service};
 use tokio::task::JoinHandle;
 
@@ -78,6 +78,20 @@ impl TestApp {
         adjust: impl FnOnce(AuthBuilder) -> AuthBuilder,
         app: impl FnOnce(&Auth) -> Router,
     ) -> Self {
+        Self::start_with_builders(specs, |b| b, adjust, app).await
+    }
+
+    /// Like [`TestApp::start_configured`], letting the test adjust the [`OneLoginBuilder`] too
+    /// (shared replay and state stores, say, next to a shared session store in `adjust`).
+    ///
+    /// # Panics
+    /// As [`TestApp::start`].
+    pub async fn start_with_builders(
+        specs: Vec<ServiceSpec>,
+        one_login: impl FnOnce(OneLoginBuilder) -> OneLoginBuilder,
+        adjust: impl FnOnce(AuthBuilder) -> AuthBuilder,
+        app: impl FnOnce(&Auth) -> Router,
+    ) -> Self {
         let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
             Ok(l) => l,
             Err(e) => panic!("no free loopback port: {e}"),
@@ -102,7 +116,7 @@ impl TestApp {
                 }
             })
             .collect();
-        let harness = Harness::start(specs).await;
+        let harness = Harness::start_with(specs, one_login).await;
         let sealer = match SealingKey::generate() {
             Ok((key, _)) => Sealer::new(key),
             Err(e) => panic!("a sealing key: {e}"),
