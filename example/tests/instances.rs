@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -36,7 +36,7 @@ fn free_port() -> u16 {
 }
 
 /// Starts `example-rp` on `port` with `config` and `--redis`, and waits until it serves.
-async fn start(port: u16, config: &PathBuf, redis: &str) -> Instance {
+async fn start(port: u16, config: &Path, redis: &str) -> Instance {
     let mut child = Command::new(BIN)
         .args(["--listen", &format!("127.0.0.1:{port}")])
         .args(["--admin-listen", "127.0.0.1:0"])
