@@ -33,6 +33,7 @@ pub(crate) enum Purpose {
     Callback,
     BackChannel,
     SignedOut,
+    Jwks,
 }
 
 impl Purpose {
@@ -41,6 +42,7 @@ impl Purpose {
             Self::Callback => "redirect URI",
             Self::BackChannel => "back-channel logout URI",
             Self::SignedOut => "post-logout redirect URI",
+            Self::Jwks => "JWKS URI",
         }
     }
 }
@@ -77,6 +79,7 @@ impl Paths {
                 svc.back_channel_logout_uri()
                     .map(|u| (Purpose::BackChannel, u.path())),
             );
+            uses.extend(svc.jwks_uri().map(|u| (Purpose::Jwks, u.path())));
             for (purpose, path) in uses {
                 paths.add(name, purpose, path)?;
             }
@@ -242,6 +245,7 @@ impl Auth {
             router = match purpose {
                 Purpose::Callback => router.route(path, get(routes::callback)),
                 Purpose::SignedOut => router.route(path, get(routes::signed_out)),
+                Purpose::Jwks => router.route(path, get(routes::jwks)),
                 Purpose::BackChannel => router.route(
                     path,
                     post(routes::back_channel).layer(DefaultBodyLimit::max(MAX_BACK_CHANNEL_BODY)),

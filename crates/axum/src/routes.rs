@@ -454,3 +454,45 @@ pub(crate) async fn back_channel(
     let status = StatusCode::from_u16(answer.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     page::respond(status, headers, Body::from(answer.body().to_owned()))
 }
+
+/// `Cache-Control` of a service's JWKS: an hour, so that readers other than One Login see a new
+/// key soon; One Login itself may keep a copy for up to 24 hours whatever this says, which the
+/// rotation procedure waits out (docs/keys.md).
+pub(crate) const JWKS_CACHE_CONTROL: &str = "public, max-age=3600";
+
+/// `GET` a service's JWKS path: the public keys of every service that publishes there (each key
+/// once), never a private part.
+pub(crate) async fn jwks(Extension(auth): Extension<Auth>, uri: Uri) -> Response {
+    let services = auth
+        .inner
+        .paths
+        .by_path
+        .get(uri.path())
+        .map(|(_, s)| s.as_slice())
+        .unwrap_or_default();
+    let mut keys: Vec<serde_json::Value> = Vec::new();
+    for rp in services
+        .iter()
+        .filter_map(|name| auth.inner.one_login.relying_party(name))
+    {
+        if let serde_json::Value::Array(more) = rp.service_jwks()["keys"].take() {
+            for key in more {
+                if !keys.iter().any(|k| k["kid"] == key["kid"]) {
+                    keys.push(key);
+                }
+            }
+        }
+    }
+    let body = serde_json::json!({ "keys": keys }).to_string();
+    let mut response = Response::new(Body::from(body));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(JWKS_CACHE_CONTROL),
+    );
+    response
+}

@@ -253,3 +253,45 @@ async fn a_store_that_hangs_is_reported_unreachable_after_the_ping_timeout_not_a
     assert_eq!(sessions.error, Some("health.ping_timeout"));
     assert!(!health.is_ready());
 }
+
+#[tokio::test]
+async fn each_service_publishes_its_public_keys_at_its_jwks_path() {
+    let spec = govuk_one_login::core::ServiceSpec {
+        jwks_uri: Some("https://app.example.gov.uk/app/jwks.json".into()),
+        ..auth_service("app", "app-client")
+    };
+    let app = TestApp::start_with(vec![spec], |auth| auth.mount(Router::new())).await;
+    let public = app.auth.mount(Router::new());
+    let response = public
+        .clone()
+        .oneshot(Request::get("/app/jwks.json").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()["cache-control"],
+        "public, max-age=3600",
+        "an hour: One Login keeps its own copy for up to a day whatever this says"
+    );
+    assert_eq!(response.headers()["content-type"], "application/json");
+    let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    let jwks: Value = serde_json::from_slice(&body).unwrap();
+    let keys = jwks["keys"].as_array().unwrap();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0]["kid"], "app-key");
+    assert_eq!(keys[0]["kty"], "RSA");
+    assert_eq!(keys[0]["use"], "sig");
+    assert_eq!(keys[0]["alg"], "RS256");
+    assert!(keys[0].get("d").is_none(), "never a private part");
+    assert_eq!(
+        jwks,
+        app.auth
+            .one_login()
+            .relying_party("app")
+            .unwrap()
+            .service_jwks()
+    );
+    assert!(app.auth.paths().contains(&"/app/jwks.json".to_owned()));
+}

@@ -3,6 +3,9 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
 use crate::secret::SecretString;
 
 /// The smallest RSA modulus accepted, in bits.
@@ -156,6 +159,9 @@ pub struct RsaPrivateKey {
     pem: SecretString,
     key_id: String,
     modulus_bits: usize,
+    /// The public modulus and exponent, big-endian without leading zeros.
+    n: Vec<u8>,
+    e: Vec<u8>,
 }
 
 impl fmt::Debug for RsaPrivateKey {
@@ -257,10 +263,15 @@ impl RsaPrivateKey {
                 source_name: source_name.to_owned(),
             });
         }
+        let public = aws_lc_rs::rsa::PublicKeyComponents::<Vec<u8>>::from(
+            aws_lc_rs::signature::KeyPair::public_key(&key),
+        );
         Ok(Self {
             pem,
             key_id: key_id.to_owned(),
             modulus_bits,
+            n: public.n,
+            e: public.e,
         })
     }
 
@@ -296,6 +307,34 @@ impl RsaPrivateKey {
     pub fn modulus_bits(&self) -> usize {
         self.modulus_bits
     }
+
+    /// The same key under another key id.
+    #[must_use]
+    pub fn with_key_id(mut self, key_id: impl Into<String>) -> Self {
+        self.key_id = key_id.into();
+        self
+    }
+
+    /// The RFC 7638 thumbprint of the public key: the `kid` a key gets when none is given.
+    pub fn thumbprint(&self) -> String {
+        jwk_thumbprint(
+            &URL_SAFE_NO_PAD.encode(&self.n),
+            &URL_SAFE_NO_PAD.encode(&self.e),
+        )
+    }
+
+    /// The public half as a JWK for a JWKS: `kty: RSA`, `n`, `e`, `kid`, `use: sig` and `alg`
+    /// (the algorithm the key signs with: `RS256` or `PS256`). Never the private parts.
+    pub fn public_jwk(&self, alg: &str) -> serde_json::Value {
+        serde_json::json!({
+            "kty": "RSA",
+            "n": URL_SAFE_NO_PAD.encode(&self.n),
+            "e": URL_SAFE_NO_PAD.encode(&self.e),
+            "kid": self.key_id,
+            "use": "sig",
+            "alg": alg,
+        })
+    }
 }
 
 fn is_non_rsa_pkcs8(der: &[u8]) -> bool {
@@ -306,6 +345,24 @@ fn is_non_rsa_pkcs8(der: &[u8]) -> bool {
     EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der).is_ok()
         || EcdsaKeyPair::from_pkcs8(&ECDSA_P384_SHA384_FIXED_SIGNING, der).is_ok()
         || Ed25519KeyPair::from_pkcs8(der).is_ok()
+}
+
+/// The RFC 7638 thumbprint of an RSA public key given as its JWK members `n` and `e`
+/// (base64url): SHA-256 of `{"e":…,"kty":"RSA","n":…}` (members in that order, no whitespace),
+/// base64url without padding.
+///
+/// ```
+/// // RFC 7638, section 3.1.
+/// let n = "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw";
+/// assert_eq!(
+///     govuk_one_login_core::jwk_thumbprint(n, "AQAB"),
+///     "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
+/// );
+/// ```
+pub fn jwk_thumbprint(n: &str, e: &str) -> String {
+    let canonical = format!(r#"{{"e":"{e}","kty":"RSA","n":"{n}"}}"#);
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, canonical.as_bytes());
+    URL_SAFE_NO_PAD.encode(digest.as_ref())
 }
 
 #[cfg(test)]

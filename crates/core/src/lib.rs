@@ -47,12 +47,14 @@ mod vtr;
 
 pub use clock::{Clock, SharedClock, SystemClock, TestClock};
 pub use config::{
-    ClientAuth, ConfigError, ConfigProblem, DEFAULT_LEEWAY, MAX_LEEWAY, ProblemKind, ProviderSpec,
-    ServiceConfig, ServiceSpec, Services, ServicesFile, StoreConfig, StoreKind, StoreSpec,
-    TokenAuthSpec,
+    ClientAuth, ConfigError, ConfigProblem, DEFAULT_LEEWAY, KeySpec, MAX_LEEWAY, ProblemKind,
+    ProviderSpec, ServiceConfig, ServiceSpec, Services, ServicesFile, StoreConfig, StoreKind,
+    StoreSpec, TokenAuthSpec,
 };
 pub use environment::{Environment, EnvironmentError, EnvironmentKind};
-pub use key::{KeyError, KeySource, MAX_SECRET_FILE_BYTES, MIN_RSA_BITS, RsaPrivateKey};
+pub use key::{
+    KeyError, KeySource, MAX_SECRET_FILE_BYTES, MIN_RSA_BITS, RsaPrivateKey, jwk_thumbprint,
+};
 pub use replay::{InMemoryReplayStore, ReplayCheck, ReplayStore, ReplayStoreError, StoreCause};
 pub use secret::SecretString;
 pub use transport::{

@@ -4,8 +4,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test helpers: a panic is a failed test.
 
 use govuk_one_login_core::{
-    ClaimName, ClientAuth, ConfigError, ProblemKind, ProviderSpec, SecretString, ServiceSpec,
-    Services, ServicesFile, TokenAuthSpec, internal::fixtures::service_spec,
+    ClaimName, ClientAuth, ConfigError, KeySpec, ProblemKind, ProviderSpec, RsaPrivateKey,
+    SecretString, ServiceSpec, Services, ServicesFile, TokenAuthSpec,
+    internal::fixtures::service_spec,
 };
 
 const RSA_2048: &str = include_str!("../testdata/rsa-2048-pkcs1.pem");
@@ -293,12 +294,86 @@ fn every_service_rule_is_refused_with_field_message_and_fix() {
             "give exactly one of key_file (a PEM file) or key_env (a variable holding the PEM), or the PEM in code.",
         ),
         (
-            "no key id",
-            |s| s.token_auth.key_id = None,
+            // Issue 16 changed this rule on purpose: a key id left out is the key's RFC 7638
+            // thumbprint (a_key_id_left_out_is_the_keys_thumbprint); only an empty one is refused.
+            "an empty key id",
+            |s| s.token_auth.key_id = Some("  ".into()),
             ProblemKind::MissingKeyId,
             "token_auth.key_id",
-            "the key id (kid) is missing.",
-            "set key_id to the kid of the public key registered with One Login (required when One Login reads your keys from a JWKS URL).",
+            "the key id (kid) is empty.",
+            "set key_id to the kid of the public key registered with One Login, or leave it out to use the key's RFC 7638 thumbprint.",
+        ),
+        (
+            "keys with key_file",
+            |s| {
+                s.token_auth.keys = vec![KeySpec {
+                    key_pem: Some(SecretString::new(RSA_2048)),
+                    current: true,
+                    ..KeySpec::default()
+                }]
+            },
+            ProblemKind::MixedKeyForms,
+            "token_auth.keys",
+            "`keys` is given together with key_file, key_env or key_id.",
+            "list every key under `keys` (one of them current = true), or give one key with key_file or key_env, not both forms.",
+        ),
+        (
+            "no current key",
+            |s| {
+                s.token_auth = TokenAuthSpec {
+                    keys: vec![KeySpec {
+                        key_pem: Some(SecretString::new(RSA_2048)),
+                        ..KeySpec::default()
+                    }],
+                    ..TokenAuthSpec::default()
+                }
+            },
+            ProblemKind::CurrentKeyCount,
+            "token_auth.keys",
+            "0 of the 1 keys are marked current; exactly one must be.",
+            "mark the key that signs with current = true, and only that one.",
+        ),
+        (
+            "two keys with one kid",
+            |s| {
+                let key = |current| KeySpec {
+                    key_pem: Some(SecretString::new(RSA_2048)),
+                    key_id: Some("same".into()),
+                    current,
+                    ..KeySpec::default()
+                };
+                s.token_auth = TokenAuthSpec {
+                    keys: vec![key(true), key(false)],
+                    ..TokenAuthSpec::default()
+                }
+            },
+            ProblemKind::DuplicateKeyId,
+            "token_auth.keys",
+            "two keys have the key id `same`.",
+            "give each key its own key_id (or leave key_id out: each key then gets its RFC 7638 thumbprint).",
+        ),
+        (
+            "a small key in a list",
+            |s| {
+                s.token_auth = TokenAuthSpec {
+                    keys: vec![
+                        KeySpec {
+                            key_pem: Some(SecretString::new(RSA_2048)),
+                            current: true,
+                            ..KeySpec::default()
+                        },
+                        KeySpec {
+                            key_pem: Some(SecretString::new(RSA_1024)),
+                            ..KeySpec::default()
+                        },
+                    ],
+                    ..TokenAuthSpec::default()
+                }
+            },
+            ProblemKind::SmallRsaKey,
+            "token_auth.keys[1].key_pem",
+            "the RSA key from PEM supplied in code is smaller than 2048 bits; generate a 2048-bit or larger key.",
+            "generate a 2048-bit (or larger) RSA key and register its public half.",
         ),
         (
             "ES256 client assertions",
@@ -608,4 +683,91 @@ fn client_secret_post_reads_its_secret_from_the_environment_or_a_file() {
     assert_eq!(p.kind, ProblemKind::BadSecret);
     assert_eq!(p.field, "token_auth.secret_env");
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_key_id_left_out_is_the_keys_thumbprint() {
+    let mut s = service("licences", "client-1");
+    s.token_auth.key_id = None;
+    let services = file(vec![s]).validate().unwrap();
+    let ClientAuth::PrivateKeyJwt { key, .. } = services.get("licences").unwrap().client_auth()
+    else {
+        panic!("private_key_jwt expected");
+    };
+    let jwk = key.public_jwk("RS256");
+    let thumbprint = govuk_one_login_core::jwk_thumbprint(
+        jwk["n"].as_str().unwrap(),
+        jwk["e"].as_str().unwrap(),
+    );
+    assert_eq!(key.key_id(), thumbprint);
+    assert_eq!(key.key_id(), key.thumbprint());
+    assert_eq!(key.key_id().len(), 43, "SHA-256, base64url without padding");
+}
+
+#[test]
+fn a_key_list_signs_with_the_current_key_and_publishes_every_key() {
+    let next = RsaPrivateKey::generate("next").unwrap();
+    let mut s = service("licences", "client-1");
+    s.token_auth = TokenAuthSpec {
+        alg: Some("PS256".into()),
+        keys: vec![
+            KeySpec {
+                key_pem: Some(SecretString::new(RSA_2048)),
+                key_id: Some("old".into()),
+                ..KeySpec::default()
+            },
+            KeySpec {
+                key_pem: Some(next.pem().clone()),
+                current: true,
+                ..KeySpec::default()
+            },
+        ],
+        ..TokenAuthSpec::default()
+    };
+    let services = file(vec![s]).validate().unwrap();
+    let auth = services.get("licences").unwrap().client_auth();
+    let ClientAuth::PrivateKeyJwt { key, others, .. } = auth else {
+        panic!("private_key_jwt expected");
+    };
+    assert_eq!(
+        key.key_id(),
+        next.thumbprint(),
+        "the current key, its kid its thumbprint"
+    );
+    assert_eq!(others.len(), 1);
+    assert_eq!(others[0].key_id(), "old");
+    let jwks = auth.public_jwks();
+    let keys = jwks["keys"].as_array().unwrap();
+    assert_eq!(keys.len(), 2);
+    assert_eq!(keys[0]["kid"], next.thumbprint().as_str(), "current first");
+    assert_eq!(keys[1]["kid"], "old");
+    for k in keys {
+        assert_eq!(k["kty"], "RSA");
+        assert_eq!(k["use"], "sig");
+        assert_eq!(k["alg"], "PS256");
+        assert_eq!(k["e"], "AQAB");
+        for private in ["d", "p", "q", "dp", "dq", "qi"] {
+            assert!(
+                k.get(private).is_none(),
+                "{private} must never be published"
+            );
+        }
+    }
+    // TOML reads the same list.
+    let toml = r#"
+[[service]]
+name = "licences"
+client_id = "client-1"
+redirect_uris = ["https://licences.example.gov.uk/callback"]
+token_auth = { keys = [{ key_env = "NO_SUCH_KEY_VAR", current = true }, { key_env = "NO_SUCH_KEY_VAR_2", key_id = "old" }] }
+"#;
+    let err = ServicesFile::parse_toml(toml)
+        .unwrap()
+        .validate()
+        .unwrap_err();
+    let fields: Vec<&str> = err.problems().iter().map(|p| p.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        ["token_auth.keys[0].key_env", "token_auth.keys[1].key_env"]
+    );
 }

@@ -29,7 +29,8 @@ pub(crate) const ASSERTION_SKEW: i64 = 30;
 /// How a registered client authenticates at `/token`.
 #[derive(Debug, Clone)]
 pub(crate) enum RegisteredAuth {
-    PrivateKeyJwt(Option<RsaPublic>),
+    /// Every public key of the service (its current key and the others of its JWKS).
+    PrivateKeyJwt(Vec<RsaPublic>),
     ClientSecretPost(SecretString),
 }
 
@@ -53,9 +54,12 @@ pub(crate) struct Client {
 impl Client {
     pub(crate) fn from_service(service: &ServiceConfig) -> Self {
         let auth = match service.client_auth() {
-            ClientAuth::PrivateKeyJwt { key, .. } => {
-                RegisteredAuth::PrivateKeyJwt(RsaPublic::from_private(key))
-            }
+            ClientAuth::PrivateKeyJwt { key, others, .. } => RegisteredAuth::PrivateKeyJwt(
+                std::iter::once(key)
+                    .chain(others)
+                    .filter_map(RsaPublic::from_private)
+                    .collect(),
+            ),
             ClientAuth::ClientSecretPost { secret } => {
                 RegisteredAuth::ClientSecretPost(secret.clone())
             }

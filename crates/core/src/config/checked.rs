@@ -20,10 +20,13 @@ pub enum ClientAuth {
     /// `private_key_jwt`: a signed client assertion (One Login's default and the only method that
     /// allows identity).
     PrivateKeyJwt {
-        /// The RSA key and its `kid`.
+        /// The current RSA key and its `kid`: the one that signs.
         key: RsaPrivateKey,
         /// RS256 or PS256.
         alg: ClientAssertionAlgorithm,
+        /// The service's other keys (the next one, or one being retired): published in its
+        /// JWKS, never signing.
+        others: Vec<RsaPrivateKey>,
     },
     /// `client_secret_post`: an exception for authentication-only platforms.
     ClientSecretPost {
@@ -33,6 +36,20 @@ pub enum ClientAuth {
 }
 
 impl ClientAuth {
+    /// The public JWK set of the service's keys, current first, to publish at its JWKS URL or
+    /// register with One Login (`kty: RSA`, `n`, `e`, `kid`, `use: sig`, `alg`); `{"keys": []}`
+    /// for `client_secret_post`.
+    pub fn public_jwks(&self) -> serde_json::Value {
+        let keys: Vec<serde_json::Value> = match self {
+            Self::PrivateKeyJwt { key, alg, others } => std::iter::once(key)
+                .chain(others)
+                .map(|k| k.public_jwk(alg.as_str()))
+                .collect(),
+            Self::ClientSecretPost { .. } => Vec::new(),
+        };
+        serde_json::json!({ "keys": keys })
+    }
+
     /// The method's name as One Login knows it.
     pub fn method_name(&self) -> &'static str {
         match self {
@@ -50,6 +67,7 @@ pub struct ServiceConfig {
     pub(super) redirect_uris: Vec<Url>,
     pub(super) post_logout_redirect_uris: Vec<Url>,
     pub(super) back_channel_logout_uri: Option<Url>,
+    pub(super) jwks_uri: Option<Url>,
     pub(super) scopes: Vec<Scope>,
     pub(super) claims: Vec<ClaimName>,
     pub(super) vtr: VectorOfTrust,
@@ -92,6 +110,10 @@ impl ServiceConfig {
     /// The back-channel logout URI, if registered.
     pub fn back_channel_logout_uri(&self) -> Option<&Url> {
         self.back_channel_logout_uri.as_ref()
+    }
+    /// The URL where the service publishes its public keys, if it does.
+    pub fn jwks_uri(&self) -> Option<&Url> {
+        self.jwks_uri.as_ref()
     }
     /// The scopes, `openid` first.
     pub fn scopes(&self) -> &[Scope] {

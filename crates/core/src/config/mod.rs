@@ -21,7 +21,7 @@ mod validate;
 
 pub use checked::{ClientAuth, ServiceConfig, Services, StoreConfig, StoreKind};
 pub use problems::{ConfigError, ConfigProblem, ProblemKind};
-pub use spec::{ProviderSpec, ServiceSpec, ServicesFile, StoreSpec, TokenAuthSpec};
+pub use spec::{KeySpec, ProviderSpec, ServiceSpec, ServicesFile, StoreSpec, TokenAuthSpec};
 
 /// The default clock leeway for token time checks.
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(30);

@@ -66,7 +66,7 @@ pub enum ProblemKind {
     SecretPostWithRequestObjects,
     /// No key source, or several.
     KeySourceCount,
-    /// No key id.
+    /// An empty key id (a key id left out defaults to the key's thumbprint).
     MissingKeyId,
     /// A key that cannot be read or parsed.
     BadKey,
@@ -78,6 +78,12 @@ pub enum ProblemKind {
     BadSecret,
     /// A key setting on a client_secret_post service (or the reverse).
     MixedAuthSettings,
+    /// `token_auth.keys` together with `key_file`, `key_env` or `key_id`.
+    MixedKeyForms,
+    /// A `token_auth.keys` list with no current key, or several.
+    CurrentKeyCount,
+    /// Two keys of a service with the same `kid`.
+    DuplicateKeyId,
     /// A sector identifier URI One Login would refuse.
     BadSectorIdentifier,
     /// Redirect URIs on several hosts without a sector identifier URI.
@@ -147,6 +153,9 @@ impl ProblemKind {
             Self::SmallRsaKey => "config.small_rsa_key",
             Self::BadSecret => "config.bad_secret",
             Self::MixedAuthSettings => "config.mixed_auth_settings",
+            Self::MixedKeyForms => "config.mixed_key_forms",
+            Self::CurrentKeyCount => "config.current_key_count",
+            Self::DuplicateKeyId => "config.duplicate_key_id",
             Self::BadSectorIdentifier => "config.bad_sector_identifier",
             Self::SeveralHostsWithoutSector => "config.several_hosts_without_sector",
             Self::GroupSectorMismatch => "config.group_sector_mismatch",

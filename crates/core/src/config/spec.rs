@@ -152,6 +152,10 @@ pub struct ServiceSpec {
     /// The registered back-channel logout URI, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub back_channel_logout_uri: Option<String>,
+    /// The URL where the service publishes its public keys (a JWKS), if One Login reads them
+    /// there: the web integration serves the service's JWKS at its path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwks_uri: Option<String>,
     /// Scopes: `openid` (required), `email`, `phone`, `wallet-subject-id`. Defaults to `["openid"]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<String>>,
@@ -213,9 +217,15 @@ pub struct TokenAuthSpec {
     /// private_key_jwt: PEM text given in code (never read from the file).
     #[serde(skip)]
     pub key_pem: Option<SecretString>,
-    /// private_key_jwt: the `kid` registered with the key.
+    /// private_key_jwt: the `kid` registered with the key; the key's RFC 7638 thumbprint when
+    /// left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
+    /// private_key_jwt: several keys (for a rotation), exactly one of them `current`: the one
+    /// that signs. All of them are published in the service's JWKS. Instead of `key_file`,
+    /// `key_env` and `key_id`, never with them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keys: Vec<KeySpec>,
     /// private_key_jwt: `RS256` (default) or `PS256`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alg: Option<String>,
@@ -228,4 +238,25 @@ pub struct TokenAuthSpec {
     /// client_secret_post: the secret given in code (never read from the file).
     #[serde(skip)]
     pub secret: Option<SecretString>,
+}
+
+/// One key of a `token_auth.keys` list.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct KeySpec {
+    /// A PEM file with the RSA private key (relative to the services file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_file: Option<PathBuf>,
+    /// An environment variable holding the PEM text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_env: Option<String>,
+    /// PEM text given in code (never read from the file).
+    #[serde(skip)]
+    pub key_pem: Option<SecretString>,
+    /// The key's `kid`; its RFC 7638 thumbprint when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    /// Whether this key signs (exactly one key of the list is current).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub current: bool,
 }

@@ -237,7 +237,7 @@ impl OneLoginBuilder {
         for svc in self.services.iter() {
             check_features(svc)?;
             let signer = match svc.client_auth() {
-                ClientAuth::PrivateKeyJwt { key, alg } => Some(
+                ClientAuth::PrivateKeyJwt { key, alg, .. } => Some(
                     ClientSigner::new(key, *alg, svc.client_id()).map_err(|source| {
                         SetupError::Signer {
                             service: svc.name().to_string(),

@@ -113,6 +113,13 @@ impl RelyingParty {
         self.inner.deps.pending_ttl_secs
     }
 
+    /// The public JWK set of the service's own keys (current first), to publish at its
+    /// `jwks_uri` or register with One Login: see
+    /// [`ClientAuth::public_jwks`](govuk_one_login_core::ClientAuth::public_jwks).
+    pub fn service_jwks(&self) -> serde_json::Value {
+        self.inner.service.client_auth().public_jwks()
+    }
+
     /// The store of this service's logout-token `jti`s.
     pub(crate) fn replay_store(&self) -> &Arc<dyn ReplayStore> {
         &self.inner.deps.replay

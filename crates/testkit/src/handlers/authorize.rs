@@ -334,10 +334,10 @@ fn request_object(
             Reply::text(400, "Validation failed")
         });
     };
-    let RegisteredAuth::PrivateKeyJwt(Some(key)) = &client.auth else {
+    let RegisteredAuth::PrivateKeyJwt(keys) = &client.auth else {
         return Err(Reply::text(400, "Validation failed"));
     };
-    if !key.verifies(&parsed, alg) {
+    if !keys.iter().any(|k| k.verifies(&parsed, alg)) {
         return Err(Reply::text(400, "Validation failed"));
     }
     let claims = parsed.claims.as_object().cloned().unwrap_or_default();

@@ -304,7 +304,7 @@ fn check_assertion(
     let Some(client) = state.clients.get(sub) else {
         return Err(bad("invalid_client", "Client not found"));
     };
-    let RegisteredAuth::PrivateKeyJwt(key) = &client.auth else {
+    let RegisteredAuth::PrivateKeyJwt(keys) = &client.auth else {
         return Err(bad(
             "invalid_client",
             "Client is not registered to use private_key_jwt",
@@ -319,7 +319,7 @@ fn check_assertion(
     let Some(alg) = jwt::rsa_client_alg(alg) else {
         return Err(invalid_signature());
     };
-    if !key.as_ref().is_some_and(|k| k.verifies(&parsed, alg)) {
+    if !keys.iter().any(|k| k.verifies(&parsed, alg)) {
         return Err(invalid_signature());
     }
     let token_url = shared.token_url();

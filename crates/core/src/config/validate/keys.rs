@@ -6,7 +6,7 @@ use std::path::Path;
 use super::Problems;
 use crate::config::checked::ClientAuth;
 use crate::config::problems::ProblemKind;
-use crate::config::spec::TokenAuthSpec;
+use crate::config::spec::{KeySpec, TokenAuthSpec};
 use crate::key::{KeyError, KeySource, RsaPrivateKey};
 use crate::secret::SecretString;
 use crate::types::ClientAssertionAlgorithm;
@@ -35,8 +35,10 @@ pub(super) fn validate_token_auth(
     }
 }
 
-/// `private_key_jwt`: no secret settings, a known algorithm, a key id and exactly one key source
-/// holding an RSA key of at least 2048 bits.
+/// `private_key_jwt`: no secret settings, a known algorithm, and either one key (`key_file`,
+/// `key_env` or the PEM in code, with `key_id`) or a `keys` list with exactly one current key;
+/// each key from exactly one source, an RSA key of at least 2048 bits, its `kid` given or its
+/// RFC 7638 thumbprint, no two with the same `kid`.
 fn private_key_jwt(
     spec: &TokenAuthSpec,
     s: Option<&str>,
@@ -67,12 +69,98 @@ fn private_key_jwt(
             None
         }
     };
-    let key_id = spec.key_id.as_deref().filter(|k| !k.trim().is_empty());
-    if key_id.is_none() {
-        p.push(ProblemKind::MissingKeyId, s, "token_auth.key_id",
-            "the key id (kid) is missing.".into(),
-            "set key_id to the kid of the public key registered with One Login (required when One Login reads your keys from a JWKS URL).".into());
+    let single = KeySpec {
+        key_file: spec.key_file.clone(),
+        key_env: spec.key_env.clone(),
+        key_pem: spec.key_pem.clone(),
+        key_id: spec.key_id.clone(),
+        current: true,
+    };
+    let specs: Vec<(String, KeySpec)> = if spec.keys.is_empty() {
+        vec![("token_auth".to_owned(), single)]
+    } else {
+        if single.key_file.is_some()
+            || single.key_env.is_some()
+            || single.key_pem.is_some()
+            || single.key_id.is_some()
+        {
+            p.push(ProblemKind::MixedKeyForms, s, "token_auth.keys",
+                "`keys` is given together with key_file, key_env or key_id.".into(),
+                "list every key under `keys` (one of them current = true), or give one key with key_file or key_env, not both forms.".into());
+            return None;
+        }
+        let current = spec.keys.iter().filter(|k| k.current).count();
+        if current != 1 {
+            p.push(
+                ProblemKind::CurrentKeyCount,
+                s,
+                "token_auth.keys",
+                format!(
+                    "{current} of the {} keys are marked current; exactly one must be.",
+                    spec.keys.len()
+                ),
+                "mark the key that signs with current = true, and only that one.".into(),
+            );
+        }
+        spec.keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (format!("token_auth.keys[{i}]"), k.clone()))
+            .collect()
+    };
+    let mut current = None;
+    let mut others = Vec::new();
+    let mut complete = true;
+    for (at, key_spec) in &specs {
+        match load_key(key_spec, at, s, base_dir, p) {
+            Some(key) if key_spec.current && current.is_none() => current = Some(key),
+            Some(key) => others.push(key),
+            None => complete = false,
+        }
     }
+    let mut seen: Vec<&str> = Vec::new();
+    for key in current.iter().chain(&others) {
+        if seen.contains(&key.key_id()) {
+            p.push(
+                ProblemKind::DuplicateKeyId,
+                s,
+                "token_auth.keys",
+                format!("two keys have the key id `{}`.", key.key_id()),
+                "give each key its own key_id (or leave key_id out: each key then gets its RFC 7638 thumbprint)."
+                    .into(),
+            );
+            complete = false;
+        }
+        seen.push(key.key_id());
+    }
+    if !complete {
+        return None;
+    }
+    Some(ClientAuth::PrivateKeyJwt {
+        key: current?,
+        alg: alg?,
+        others,
+    })
+}
+
+/// Loads one key of `token_auth` (the single form, or an entry of `keys` at `at`): exactly one
+/// source, a non-empty key id or none (then the thumbprint).
+fn load_key(
+    spec: &KeySpec,
+    at: &str,
+    s: Option<&str>,
+    base_dir: Option<&Path>,
+    p: &mut Problems,
+) -> Option<RsaPrivateKey> {
+    let key_id = match spec.key_id.as_deref() {
+        Some(k) if k.trim().is_empty() => {
+            p.push(ProblemKind::MissingKeyId, s, &format!("{at}.key_id"),
+                "the key id (kid) is empty.".into(),
+                "set key_id to the kid of the public key registered with One Login, or leave it out to use the key's RFC 7638 thumbprint.".into());
+            return None;
+        }
+        other => other,
+    };
     let sources: Vec<KeySource> = [
         spec.key_file.clone().map(KeySource::File),
         spec.key_env.clone().map(KeySource::Env),
@@ -82,29 +170,28 @@ fn private_key_jwt(
     .flatten()
     .collect();
     if sources.len() != 1 {
-        p.push(ProblemKind::KeySourceCount, s, "token_auth.key_file",
+        p.push(ProblemKind::KeySourceCount, s, &format!("{at}.key_file"),
             if sources.is_empty() { "no private key is given for private_key_jwt.".into() } else { "more than one private key source is given.".into() },
             "give exactly one of key_file (a PEM file) or key_env (a variable holding the PEM), or the PEM in code.".into());
         return None;
     }
     let field = match &sources[0] {
-        KeySource::File(_) => "token_auth.key_file",
-        KeySource::Env(_) => "token_auth.key_env",
-        KeySource::Pem(_) => "token_auth.key_pem",
+        KeySource::File(_) => format!("{at}.key_file"),
+        KeySource::Env(_) => format!("{at}.key_env"),
+        KeySource::Pem(_) => format!("{at}.key_pem"),
     };
-    let key = match RsaPrivateKey::load(&sources[0], key_id.unwrap_or_default(), base_dir) {
-        Ok(k) => Some(k),
+    match RsaPrivateKey::load(&sources[0], key_id.unwrap_or_default(), base_dir) {
+        Ok(key) if key_id.is_none() => {
+            let thumbprint = key.thumbprint();
+            Some(key.with_key_id(thumbprint))
+        }
+        Ok(key) => Some(key),
         Err(e) => {
             let (kind, fix) = key_problem(&e);
-            p.push(kind, s, field, format!("{e}."), fix.into());
+            p.push(kind, s, &field, format!("{e}."), fix.into());
             None
         }
-    };
-    Some(ClientAuth::PrivateKeyJwt {
-        key: key?,
-        alg: alg?,
-    })
-    .filter(|_| key_id.is_some())
+    }
 }
 
 /// The rule a key that failed to load breaks, and how to fix it.
@@ -162,6 +249,7 @@ fn client_secret_post(
         ("token_auth.key_file", spec.key_file.is_some()),
         ("token_auth.key_env", spec.key_env.is_some()),
         ("token_auth.key_id", spec.key_id.is_some()),
+        ("token_auth.keys", !spec.keys.is_empty()),
         ("token_auth.alg", spec.alg.is_some()),
     ] {
         if set {

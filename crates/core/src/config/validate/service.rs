@@ -68,6 +68,7 @@ pub(super) fn validate_service(
         redirect_uris: uris.redirect,
         post_logout_redirect_uris: uris.post_logout,
         back_channel_logout_uri: uris.back_channel,
+        jwks_uri: uris.jwks,
         scopes,
         claims,
         vtr: vtr?,

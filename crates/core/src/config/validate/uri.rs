@@ -85,6 +85,7 @@ pub(super) struct ServiceUris {
     pub(super) redirect: Vec<Url>,
     pub(super) post_logout: Vec<Url>,
     pub(super) back_channel: Option<Url>,
+    pub(super) jwks: Option<Url>,
 }
 
 /// Checks a service's redirect, post-logout redirect and back-channel logout URIs.
@@ -128,9 +129,14 @@ pub(super) fn service_uris(
             env,
         )
     });
+    let jwks = spec
+        .jwks_uri
+        .as_deref()
+        .and_then(|u| check_uri(p, svc, "jwks_uri", u, UriRole::PostLogout, env));
     ServiceUris {
         redirect,
         post_logout,
         back_channel,
+        jwks,
     }
 }
