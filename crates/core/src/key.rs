@@ -281,13 +281,44 @@ impl RsaPrivateKey {
     /// # Errors
     /// [`KeyError::Unparsable`] if aws-lc cannot generate or encode the key.
     pub fn generate(key_id: &str) -> Result<Self, KeyError> {
+        Self::generate_rsa(aws_lc_rs::rsa::KeySize::Rsa2048, key_id)
+    }
+
+    /// Generates a fresh key of `bits` (2048, 3072 or 4096) whose `kid` is its RFC 7638
+    /// thumbprint: what `one-login keys generate` writes.
+    ///
+    /// # Errors
+    /// [`KeyError::TooSmall`] for fewer than 2048 bits, [`KeyError::Unparsable`] for another size
+    /// or when aws-lc cannot generate or encode the key.
+    pub fn generate_with_bits(bits: usize) -> Result<Self, KeyError> {
+        let size = match bits {
+            2048 => aws_lc_rs::rsa::KeySize::Rsa2048,
+            3072 => aws_lc_rs::rsa::KeySize::Rsa3072,
+            4096 => aws_lc_rs::rsa::KeySize::Rsa4096,
+            b if b < MIN_RSA_BITS => {
+                return Err(KeyError::TooSmall {
+                    source_name: format!("a {b}-bit key"),
+                });
+            }
+            b => {
+                return Err(KeyError::Unparsable {
+                    source_name: format!("a {b}-bit key"),
+                    reason: "generate 2048, 3072 or 4096 bits".into(),
+                });
+            }
+        };
+        let key = Self::generate_rsa(size, "")?;
+        let thumbprint = key.thumbprint();
+        Ok(key.with_key_id(thumbprint))
+    }
+
+    fn generate_rsa(size: aws_lc_rs::rsa::KeySize, key_id: &str) -> Result<Self, KeyError> {
         use aws_lc_rs::encoding::AsDer;
         let fail = |reason: String| KeyError::Unparsable {
             source_name: "generated key".into(),
             reason,
         };
-        let key = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
-            .map_err(|e| fail(e.to_string()))?;
+        let key = aws_lc_rs::rsa::KeyPair::generate(size).map_err(|e| fail(e.to_string()))?;
         let der = key.as_der().map_err(|e| fail(e.to_string()))?;
         let pem = ::pem::encode(&::pem::Pem::new("PRIVATE KEY", der.as_ref().to_vec()));
         Self::from_pem(SecretString::new(pem), key_id, "generated key")
