@@ -54,7 +54,7 @@ fn keys_generate_writes_a_private_pem_named_by_its_thumbprint_and_prints_the_pub
     }
     let pem = std::fs::read_to_string(&file).unwrap();
     assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----"), "PKCS#8");
-    let key = RsaPrivateKey::load(&KeySource::File(file.clone()), "", None).unwrap();
+    let key = RsaPrivateKey::load(&KeySource::File(file), "", None).unwrap();
     assert_eq!(key.thumbprint(), kid, "the kid is the RFC 7638 thumbprint");
     let jwk = &made["jwk"];
     assert_eq!(jwk["kid"], kid);
