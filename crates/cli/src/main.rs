@@ -8,6 +8,7 @@
 //! one-login keys generate --bits 3072 --out keys/    # keys/<kid>.pem (0600) and its public JWK
 //! one-login keys jwks keys/*.pem > jwks.json         # the JWK set to publish or register
 //! one-login check services.toml                      # every problem, each service's sector
+//! one-login discover --environment integration       # key ids, algorithms, cache headers
 //! ```
 //!
 //! Exit status: 0 when all is well, 1 when a problem was found (a broken file, a key that would
@@ -21,8 +22,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use govuk_one_login::core::KeySource;
-use govuk_one_login::{RsaPrivateKey, check_services_file};
+use govuk_one_login::core::{DEFAULT_USER_AGENT, HttpRequest, HttpTransport as _, KeySource};
+use govuk_one_login::discovery::ProviderMetadata;
+use govuk_one_login::http::{HttpConfig, ReqwestTransport};
+use govuk_one_login::verify::{DidDocument, KeySet, RejectedKey};
+use govuk_one_login::{Environment, RsaPrivateKey, Url, check_services_file};
 use serde_json::{Value, json};
 
 /// Make, publish and check a GOV.UK One Login service's keys and services file.
@@ -38,6 +42,23 @@ enum Command {
     /// The service's own RSA keys: generate one, or print the JWK set of several.
     #[command(subcommand)]
     Keys(Keys),
+    /// Fetch the provider's metadata, JWKS and DID document: key ids, algorithms, and each
+    /// document's status, Cache-Control and Age.
+    #[command(
+        after_help = "Example:\n  one-login discover --environment integration\n  one-login discover --issuer http://127.0.0.1:3000/ --json"
+    )]
+    Discover {
+        /// One Login's environment.
+        #[arg(long, value_parser = ["integration", "production"], conflicts_with = "issuer")]
+        environment: Option<String>,
+        /// A custom issuer (a simulator or a mock); its DID document at
+        /// `<issuer>.well-known/did.json`.
+        #[arg(long)]
+        issuer: Option<String>,
+        /// Print the findings as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Check a services file: every problem with its code, each service's sector and who shares
     /// users.
     #[command(
@@ -121,6 +142,11 @@ fn main() -> ExitCode {
         }) => generate(&bits, &out, file.as_deref(), alg, json),
         Command::Keys(Keys::Jwks { files, alg }) => jwks(&files, alg),
         Command::Check { file, json } => check(&file, json),
+        Command::Discover {
+            environment,
+            issuer,
+            json,
+        } => discover(environment.as_deref(), issuer.as_deref(), json),
     };
     match result {
         Ok(text) => {
@@ -220,4 +246,168 @@ fn check(file: &Path, json: bool) -> Result<String, Problem> {
             file.display()
         )))
     }
+}
+
+/// The most bytes read of a provider document.
+const MAX_DOCUMENT: usize = 512 * 1024;
+
+fn discover(
+    environment: Option<&str>,
+    issuer: Option<&str>,
+    json: bool,
+) -> Result<String, Problem> {
+    let env = match (environment, issuer) {
+        (_, Some(issuer)) => Environment::custom(issuer, None, None, None)
+            .map_err(|e| Problem(format!("--issuer: {e}")))?,
+        (Some("production"), None) => Environment::production(),
+        _ => Environment::integration(),
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Problem(format!("cannot start the async runtime: {e}")))?;
+    let transport = ReqwestTransport::new(HttpConfig::default())
+        .map_err(|e| Problem(format!("{e} [{}]", e.code())))?;
+    let (report, ok) = runtime.block_on(discover_with(&transport, &env));
+    let text = if json {
+        format!("{}\n", pretty(&report))
+    } else {
+        discover_text(&report)
+    };
+    if ok {
+        Ok(text)
+    } else {
+        print!("{text}");
+        Err(Problem("a document could not be fetched or read".into()))
+    }
+}
+
+/// One document: its URL, status, caching headers and what it says (or why it could not be read).
+async fn fetch(transport: &ReqwestTransport, url: &Url) -> (Value, Option<Vec<u8>>) {
+    match transport
+        .send(HttpRequest::get(
+            url.clone(),
+            DEFAULT_USER_AGENT,
+            MAX_DOCUMENT,
+        ))
+        .await
+    {
+        Ok(r) => {
+            let info = json!({
+                "url": url.as_str(),
+                "status": r.status,
+                "cache_control": r.header("cache-control"),
+                "age": r.header("age"),
+            });
+            let body = r.is_success().then_some(r.body);
+            (info, body)
+        }
+        Err(e) => (json!({ "url": url.as_str(), "error": e.code() }), None),
+    }
+}
+
+async fn discover_with(transport: &ReqwestTransport, env: &Environment) -> (Value, bool) {
+    let mut ok = true;
+    let (mut metadata, body) = fetch(transport, &env.discovery_url()).await;
+    let parsed = body.map(|b| ProviderMetadata::parse(&b, env));
+    let mut jwks = json!(null);
+    match parsed {
+        Some(Ok(m)) => {
+            metadata["issuer"] = json!(m.issuer().as_str());
+            metadata["token_endpoint"] = json!(m.token_endpoint().as_str());
+            metadata["id_token_signing_alg_values_supported"] =
+                json!(m.id_token_signing_alg_values_supported());
+            metadata["token_endpoint_auth_signing_alg_values_supported"] =
+                json!(m.token_endpoint_auth_signing_alg_values_supported());
+            let (mut info, body) = fetch(transport, m.jwks_uri()).await;
+            match body.map(|b| KeySet::from_jwks_json(&b)) {
+                Some(Ok(set)) => {
+                    info["keys"] = set
+                        .keys
+                        .iter()
+                        .map(|k| json!({ "kid": k.kid(), "alg": k.algorithm().as_str() }))
+                        .collect();
+                    info["rejected"] = rejected(&set.rejected);
+                }
+                Some(Err(e)) => {
+                    info["error"] = json!(e.code());
+                    ok = false;
+                }
+                None => ok = false,
+            }
+            jwks = info;
+        }
+        Some(Err(e)) => {
+            metadata["error"] = json!(e.code());
+            ok = false;
+        }
+        None => ok = false,
+    }
+    let (mut did, body) = fetch(transport, env.did_document_url()).await;
+    match body.map(|b| DidDocument::from_json(&b, env.did_controller())) {
+        Some(Ok(doc)) => {
+            did["keys"] = json!(doc.document.kids().collect::<Vec<_>>());
+            did["rejected"] = rejected(&doc.rejected);
+        }
+        Some(Err(e)) => {
+            did["error"] = json!(e.code());
+            ok = false;
+        }
+        None => ok = false,
+    }
+    (
+        json!({ "issuer": env.issuer().as_str(), "discovery": metadata, "jwks": jwks, "did": did }),
+        ok,
+    )
+}
+
+fn rejected(keys: &[RejectedKey]) -> Value {
+    keys.iter()
+        .map(|k| json!({ "kid": k.kid, "reason": k.reason }))
+        .collect()
+}
+
+fn discover_text(report: &Value) -> String {
+    let mut out = format!(
+        "Provider {}\n",
+        report["issuer"].as_str().unwrap_or_default()
+    );
+    for (name, doc) in [
+        ("discovery", &report["discovery"]),
+        ("jwks", &report["jwks"]),
+        ("did", &report["did"]),
+    ] {
+        if doc.is_null() {
+            out.push_str(&format!(
+                "  {name}: not fetched (the discovery document failed)\n"
+            ));
+            continue;
+        }
+        let shown = |v: &Value| match v {
+            Value::Null => "-".to_owned(),
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        out.push_str(&format!(
+            "  {name}: {} status {} cache-control {} age {}\n",
+            shown(&doc["url"]),
+            shown(&doc["status"]),
+            shown(&doc["cache_control"]),
+            shown(&doc["age"]),
+        ));
+        if !doc["error"].is_null() {
+            out.push_str(&format!("    error: {}\n", shown(&doc["error"])));
+        }
+        for field in [
+            "id_token_signing_alg_values_supported",
+            "token_endpoint_auth_signing_alg_values_supported",
+            "keys",
+            "rejected",
+        ] {
+            if !doc[field].is_null() {
+                out.push_str(&format!("    {field}: {}\n", doc[field]));
+            }
+        }
+    }
+    out
 }

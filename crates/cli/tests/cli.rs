@@ -257,3 +257,60 @@ async fn a_generated_key_signs_a_sign_in_at_the_mock_one_login() {
         "signed with the generated key's thumbprint kid"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discover_shows_the_mock_providers_keys_algorithms_and_cache_headers() {
+    let mock = govuk_one_login_testkit::MockOneLogin::start().await;
+    let issuer = mock.issuer().to_string();
+    let out =
+        tokio::task::spawn_blocking(move || run(&["discover", "--issuer", &issuer, "--json"]))
+            .await
+            .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["discovery"]["status"], 200);
+    assert_eq!(report["discovery"]["cache_control"], "max-age=86400");
+    let kids: Vec<&str> = report["jwks"]["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap())
+        .collect();
+    assert!(
+        kids.contains(
+            &mock
+                .id_token_kid(govuk_one_login::core::IdTokenAlgorithm::ES256)
+                .as_str()
+        ),
+        "{kids:?}"
+    );
+    assert!(report["jwks"]["keys"][0]["alg"].is_string());
+    let did: Vec<&str> = report["did"]["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap())
+        .collect();
+    assert_eq!(did, [mock.identity_kid().as_str()]);
+
+    let text = run(&["discover", "--issuer", &mock.issuer().to_string()]);
+    assert!(stdout(&text).contains("jwks: "), "{}", stdout(&text));
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let gone = format!("http://{}/", closed.local_addr().unwrap());
+    drop(closed);
+    let out = run(&["discover", "--issuer", &gone, "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["discovery"]["error"], "transport.connect");
+    assert_eq!(
+        run(&["discover", "--environment", "staging"]).status.code(),
+        Some(2)
+    );
+}
