@@ -299,7 +299,7 @@ async fn discover_shows_the_mock_providers_keys_algorithms_and_cache_headers() {
         .collect();
     assert_eq!(did, [mock.identity_kid().as_str()]);
 
-    let text = run(&["discover", "--issuer", &mock.issuer().to_string()]);
+    let text = run(&["discover", "--issuer", mock.issuer().as_str()]);
     assert!(stdout(&text).contains("jwks: "), "{}", stdout(&text));
 
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
