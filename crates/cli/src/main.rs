@@ -9,6 +9,7 @@
 //! one-login keys jwks keys/*.pem > jwks.json         # the JWK set to publish or register
 //! one-login check services.toml                      # every problem, each service's sector
 //! one-login discover --environment integration       # key ids, algorithms, cache headers
+//! one-login inspect token.jwt --service apply --config services.toml   # decode and verify
 //! ```
 //!
 //! Exit status: 0 when all is well, 1 when a problem was found (a broken file, a key that would
@@ -22,11 +23,15 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use govuk_one_login::core::{Clock as _, Nonce, SystemClock};
 use govuk_one_login::core::{DEFAULT_USER_AGENT, HttpRequest, HttpTransport as _, KeySource};
 use govuk_one_login::discovery::ProviderMetadata;
 use govuk_one_login::http::{HttpConfig, ReqwestTransport};
-use govuk_one_login::verify::{DidDocument, KeySet, RejectedKey};
-use govuk_one_login::{Environment, RsaPrivateKey, Url, check_services_file};
+use govuk_one_login::verify::{
+    DidDocument, IdTokenExpectations, KeySet, LogoutExpectations, RejectedKey, verify_id_token,
+    verify_logout_token,
+};
+use govuk_one_login::{Environment, OneLogin, RsaPrivateKey, Services, Url, check_services_file};
 use serde_json::{Value, json};
 
 /// Make, publish and check a GOV.UK One Login service's keys and services file.
@@ -56,6 +61,28 @@ enum Command {
         #[arg(long)]
         issuer: Option<String>,
         /// Print the findings as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Decode a token read from a file or standard input (never from the command line, where
+    /// shell history and `ps` keep it) and, with a service, verify it as that service would.
+    #[command(
+        after_help = "Example:\n  pbpaste | one-login inspect\n  one-login inspect token.jwt --service apply --config services.toml"
+    )]
+    Inspect {
+        /// The file holding the token; `-` or nothing: standard input.
+        file: Option<PathBuf>,
+        /// Verify the token as this service (an ID token or a logout token).
+        #[arg(long, requires = "config")]
+        service: Option<String>,
+        /// The services file naming the service.
+        #[arg(long, requires = "service")]
+        config: Option<PathBuf>,
+        /// Show the claims that are personal data (email, phone, name, sub, ...); hidden by
+        /// default.
+        #[arg(long)]
+        show_personal: bool,
+        /// Print {"header", "claims", "verification"} as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -142,6 +169,18 @@ fn main() -> ExitCode {
         }) => generate(&bits, &out, file.as_deref(), alg, json),
         Command::Keys(Keys::Jwks { files, alg }) => jwks(&files, alg),
         Command::Check { file, json } => check(&file, json),
+        Command::Inspect {
+            file,
+            service,
+            config,
+            show_personal,
+            json,
+        } => inspect(
+            file.as_deref(),
+            service.as_deref().zip(config.as_deref()),
+            show_personal,
+            json,
+        ),
         Command::Discover {
             environment,
             issuer,
@@ -410,4 +449,170 @@ fn discover_text(report: &Value) -> String {
         }
     }
     out
+}
+
+/// The most bytes of a token `inspect` reads.
+const MAX_TOKEN: usize = 64 * 1024;
+
+/// Claims shown without `--show-personal`: the protocol's own, never a person's data.
+const PROTOCOL_CLAIMS: &[&str] = &[
+    "iss",
+    "aud",
+    "exp",
+    "iat",
+    "nbf",
+    "jti",
+    "vot",
+    "vtm",
+    "sid",
+    "auth_time",
+    "at_hash",
+    "nonce",
+    "events",
+    "azp",
+    "client_id",
+    "typ",
+];
+
+fn read_token(file: Option<&Path>) -> Result<String, Problem> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    let limit = u64::try_from(MAX_TOKEN + 1).unwrap_or(u64::MAX);
+    let read = match file {
+        None => std::io::stdin().take(limit).read_to_end(&mut bytes),
+        Some(p) if p == Path::new("-") => std::io::stdin().take(limit).read_to_end(&mut bytes),
+        Some(p) => std::fs::File::open(p).and_then(|f| f.take(limit).read_to_end(&mut bytes)),
+    };
+    read.map_err(|e| Problem(format!("cannot read the token: {e}")))?;
+    if bytes.len() > MAX_TOKEN {
+        return Err(Problem(format!("the token is over {MAX_TOKEN} bytes")));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| Problem("the token is not text".into()))?;
+    Ok(text.trim().to_owned())
+}
+
+fn decode_part(part: &str, name: &str) -> Result<Value, Problem> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(part)
+        .map_err(|_| Problem(format!("the token's {name} is not base64url")))?;
+    serde_json::from_slice(&bytes).map_err(|_| Problem(format!("the token's {name} is not JSON")))
+}
+
+fn inspect(
+    file: Option<&Path>,
+    service: Option<(&str, &Path)>,
+    show_personal: bool,
+    json: bool,
+) -> Result<String, Problem> {
+    let token = read_token(file)?;
+    let parts: Vec<&str> = token.split('.').collect();
+    let [header, claims, _signature] = parts.as_slice() else {
+        return Err(Problem(format!(
+            "a signed JWT has three parts separated by dots; this has {}",
+            parts.len()
+        )));
+    };
+    let header = decode_part(header, "header")?;
+    let mut claims = decode_part(claims, "claims")?;
+    let mut hidden = Vec::new();
+    if !show_personal && let Value::Object(map) = &mut claims {
+        for (name, value) in map.iter_mut() {
+            if !PROTOCOL_CLAIMS.contains(&name.as_str()) {
+                *value = json!("[hidden: --show-personal]");
+                hidden.push(name.clone());
+            }
+        }
+    }
+    let verification = match service {
+        Some((name, config)) => Some(verify_as(&token, &header, name, config)?),
+        None => None,
+    };
+    let failed = verification.as_ref().is_some_and(|v| v["ok"] == false);
+    let text = if json {
+        let out = json!({ "header": header, "claims": claims, "verification": verification });
+        format!("{}\n", pretty(&out))
+    } else {
+        let mut out = format!("header: {}\nclaims: {}\n", pretty(&header), pretty(&claims));
+        if !hidden.is_empty() {
+            out.push_str(&format!(
+                "personal claims hidden ({}): add --show-personal to see them\n",
+                hidden.join(", ")
+            ));
+        }
+        if let Some(v) = &verification {
+            out.push_str(&format!("verification: {}\n", pretty(v)));
+        }
+        out
+    };
+    if failed {
+        print!("{text}");
+        Err(Problem("the token did not verify".into()))
+    } else {
+        Ok(text)
+    }
+}
+
+/// Verifies `token` as the service `name` of `config` would: a logout token (`typ: logout+jwt`)
+/// fully; an ID token with everything but its nonce and `at_hash` (those belong to the sign-in
+/// that received it), against the provider's keys fetched now.
+fn verify_as(token: &str, header: &Value, name: &str, config: &Path) -> Result<Value, Problem> {
+    let services = Services::load(config).map_err(|e| Problem(e.to_string()))?;
+    let svc = services
+        .get(name)
+        .ok_or_else(|| {
+            Problem(format!(
+                "{} has no service called `{name}`",
+                config.display()
+            ))
+        })?
+        .clone();
+    let one_login = OneLogin::builder(services)
+        .build()
+        .map_err(|e| Problem(format!("{e} [{}]", e.code())))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Problem(format!("cannot start the async runtime: {e}")))?;
+    let keys = runtime
+        .block_on(one_login.provider().keys())
+        .map_err(|e| Problem(format!("the provider's keys: {e} [{}]", e.code())))?;
+    let issuer = one_login
+        .provider()
+        .environment()
+        .issuer()
+        .as_str()
+        .to_owned();
+    let now = SystemClock.now_unix();
+    let logout = header["typ"] == "logout+jwt";
+    let result = if logout {
+        let mut expect = LogoutExpectations::new(&issuer, svc.client_id().as_str(), now);
+        expect.leeway = svc.clock_leeway();
+        verify_logout_token(token, &keys, &expect).map(drop)
+    } else {
+        let claims_nonce = decode_part(token.split('.').nth(1).unwrap_or_default(), "claims")?;
+        let nonce = Nonce::from_string(
+            claims_nonce["nonce"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        );
+        let mut expect = IdTokenExpectations::new(&issuer, svc.client_id().as_str(), &nonce, now);
+        expect.algorithm = svc.id_token_alg();
+        expect.vot = svc.vtr().credential();
+        expect.leeway = svc.clock_leeway();
+        verify_id_token(token, &keys, &expect).map(drop)
+    };
+    let kind = if logout { "logout token" } else { "ID token" };
+    Ok(match result {
+        Ok(()) => json!({
+            "ok": true,
+            "as": kind,
+            "service": name,
+            "note": if logout { "" } else { "the nonce and at_hash were not checked: they belong to the sign-in that received it" },
+        }),
+        Err(e) => {
+            json!({ "ok": false, "as": kind, "service": name, "code": e.code(), "error": e.to_string() })
+        }
+    })
 }

@@ -314,3 +314,126 @@ async fn discover_shows_the_mock_providers_keys_algorithms_and_cache_headers() {
         Some(2)
     );
 }
+
+/// Runs `one-login` with `input` on standard input.
+fn run_with_stdin(args: &[&str], input: &str) -> Output {
+    use std::io::Write as _;
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inspect_decodes_hides_personal_claims_and_verifies_as_a_service() {
+    let dir = scratch("inspect");
+    let key = dir.join("key.pem");
+    std::fs::write(&key, govuk_one_login_testkit::TEST_CLIENT_KEY).unwrap();
+    let h = Harness::start(vec![auth_service("app", "app-client")]).await;
+    let spec = h.provider.provider_spec();
+    let config = dir.join("services.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[provider]\nenvironment = \"custom\"\nissuer = \"{}\"\n\n[[service]]\nname = \"app\"\n\
+             client_id = \"app-client\"\nredirect_uris = [\"http://127.0.0.1:9/app/callback\"]\n\
+             scopes = [\"openid\", \"email\"]\ntoken_auth = {{ key_file = \"{}\", key_id = \"app-key\" }}\n",
+            spec.issuer.unwrap(),
+            key.display()
+        ),
+    )
+    .unwrap();
+    let signed_in = h.sign_in("app", SignInOptions::default()).await.unwrap();
+    let id_token = signed_in.id_token().expose_secret().to_owned();
+    let sub = signed_in.sub().to_owned();
+
+    let (config_arg, id) = (config.to_str().unwrap().to_owned(), id_token.clone());
+    let out = tokio::task::spawn_blocking(move || {
+        run_with_stdin(
+            &[
+                "inspect",
+                "--json",
+                "--service",
+                "app",
+                "--config",
+                &config_arg,
+            ],
+            &id,
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["header"]["alg"], "ES256");
+    assert_eq!(report["claims"]["aud"], "app-client");
+    assert_eq!(report["claims"]["sub"], "[hidden: --show-personal]");
+    assert!(!stdout(&out).contains(&sub), "the sub is personal data");
+    assert_eq!(report["verification"]["ok"], true);
+    assert_eq!(report["verification"]["as"], "ID token");
+
+    let token_file = dir.join("token.jwt");
+    std::fs::write(&token_file, format!("{id_token}\n")).unwrap();
+    let shown = run(&["inspect", token_file.to_str().unwrap(), "--show-personal"]);
+    assert_eq!(shown.status.code(), Some(0));
+    assert!(stdout(&shown).contains(&sub), "{}", stdout(&shown));
+
+    // A forged logout token: decoded, and refused with the verifier's code.
+    let forged = h.provider.mint_logout_token(
+        "app-client",
+        &sub,
+        Some(govuk_one_login_testkit::LogoutTokenFault::InvalidSignature),
+    );
+    let config_arg = config.to_str().unwrap().to_owned();
+    let out = tokio::task::spawn_blocking(move || {
+        run_with_stdin(
+            &[
+                "inspect",
+                "--json",
+                "--service",
+                "app",
+                "--config",
+                &config_arg,
+            ],
+            &forged,
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["verification"]["as"], "logout token");
+    assert_eq!(report["verification"]["ok"], false);
+    assert!(
+        report["verification"]["code"]
+            .as_str()
+            .unwrap()
+            .contains("signature"),
+        "{report}"
+    );
+
+    // Not a token; a token on the command line is not a file; --service needs --config.
+    assert_eq!(run_with_stdin(&["inspect"], "hello").status.code(), Some(1));
+    assert_eq!(
+        run(&["inspect", "eyJhbGciOi.eyJ.x"]).status.code(),
+        Some(1),
+        "read as a file name"
+    );
+    assert_eq!(run(&["inspect", "--service", "app"]).status.code(), Some(2));
+}
