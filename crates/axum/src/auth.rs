@@ -87,6 +87,14 @@ impl Paths {
         Ok(paths)
     }
 
+    /// The services whose URIs have `path` (none for a path no service has).
+    pub(crate) fn services_at(&self, path: &str) -> &[String] {
+        self.by_path
+            .get(path)
+            .map(|(_, s)| s.as_slice())
+            .unwrap_or_default()
+    }
+
     fn add(&mut self, service: &str, purpose: Purpose, path: &str) -> Result<(), AuthError> {
         let conflict = |other: String| AuthError::PathConflict {
             service: service.to_owned(),

@@ -192,13 +192,7 @@ async fn finish_sign_in(
     request: &HeaderMap,
     out: &mut HeaderMap,
 ) -> Result<Response, RouteError> {
-    let services = auth
-        .inner
-        .paths
-        .by_path
-        .get(uri.path())
-        .map(|(_, s)| s.as_slice())
-        .unwrap_or_default();
+    let services = auth.inner.paths.services_at(uri.path());
     let query = uri.query().unwrap_or_default();
     // The browser's pending sign-ins for this path's services.
     let mut names = Vec::new();
@@ -419,10 +413,10 @@ pub(crate) async fn back_channel(
     let names: Vec<&str> = auth
         .inner
         .paths
-        .by_path
-        .get(uri.path())
-        .map(|(_, s)| s.iter().map(String::as_str).collect())
-        .unwrap_or_default();
+        .services_at(uri.path())
+        .iter()
+        .map(String::as_str)
+        .collect();
     let one_login = &auth.inner.one_login;
     let answer = match one_login.back_channel_logout_among(&names, &body).await {
         Ok(notice) => {
@@ -463,13 +457,7 @@ pub(crate) const JWKS_CACHE_CONTROL: &str = "public, max-age=3600";
 /// `GET` a service's JWKS path: the public keys of every service that publishes there (each key
 /// once), never a private part.
 pub(crate) async fn jwks(Extension(auth): Extension<Auth>, uri: Uri) -> Response {
-    let services = auth
-        .inner
-        .paths
-        .by_path
-        .get(uri.path())
-        .map(|(_, s)| s.as_slice())
-        .unwrap_or_default();
+    let services = auth.inner.paths.services_at(uri.path());
     let mut keys: Vec<serde_json::Value> = Vec::new();
     for rp in services
         .iter()
