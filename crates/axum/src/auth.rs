@@ -120,6 +120,12 @@ impl Paths {
             .by_path
             .entry(path.to_owned())
             .or_insert_with(|| (purpose, Vec::new()));
+        if purpose == Purpose::Jwks && entry.1.iter().any(|s| s != service) {
+            let others = entry.1.join("`, `");
+            return Err(conflict(format!(
+                "is the JWKS URI of service `{others}`: each service publishes its own keys at its own path"
+            )));
+        }
         if entry.0 != purpose {
             let others = entry.1.join("`, `");
             return Err(conflict(format!(
@@ -152,7 +158,8 @@ pub(crate) struct Inner {
 /// kept in a [`SessionStore`], and the state the [`SignedInUser`](crate::SignedInUser) and
 /// [`MaybeSignedIn`](crate::MaybeSignedIn) extractors read. Cheap to clone.
 ///
-/// Routes (all answers carry `Cache-Control: no-store` and `Referrer-Policy: no-referrer`):
+/// Routes (all answers but the JWKS carry `Cache-Control: no-store` and
+/// `Referrer-Policy: no-referrer`):
 /// - `GET /sign-in/{service}` (`?identity=true`, `?return_to=/path`): redirects to One Login; the
 ///   pending sign-in rides in a sealed cookie, so an anonymous visitor stores nothing here;
 /// - `GET` on each service's redirect URI path: finishes the sign-in whose `state` the callback
@@ -164,7 +171,10 @@ pub(crate) struct Inner {
 /// - `GET` on each post-logout redirect URI path: checks the return against the sealed pending
 ///   sign-out and shows [`AuthBuilder::signed_out_page`]; it never ends anything;
 /// - `POST` on each back-channel logout URI path: ends the person's sign-ins made before the
-///   logout, in every browser.
+///   logout, in every browser;
+/// - `GET` on each service's `jwks_uri` path: the service's public keys (`public, max-age=3600`).
+///
+/// [`Auth::admin_router`] serves `/healthz` and `/readyz` for a separate admin listener.
 #[derive(Clone)]
 pub struct Auth {
     pub(crate) inner: Arc<Inner>,

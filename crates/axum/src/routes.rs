@@ -454,8 +454,8 @@ pub(crate) async fn back_channel(
 /// rotation procedure waits out (docs/keys.md).
 pub(crate) const JWKS_CACHE_CONTROL: &str = "public, max-age=3600";
 
-/// `GET` a service's JWKS path: the public keys of every service that publishes there (each key
-/// once), never a private part.
+/// `GET` a service's JWKS path: the service's public keys (one service per JWKS path: `Auth`
+/// refuses two), never a private part.
 pub(crate) async fn jwks(Extension(auth): Extension<Auth>, uri: Uri) -> Response {
     let services = auth.inner.paths.services_at(uri.path());
     let mut keys: Vec<serde_json::Value> = Vec::new();
@@ -481,6 +481,10 @@ pub(crate) async fn jwks(Extension(auth): Extension<Auth>, uri: Uri) -> Response
     headers.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static(JWKS_CACHE_CONTROL),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
     );
     response
 }

@@ -295,3 +295,28 @@ async fn each_service_publishes_its_public_keys_at_its_jwks_path() {
     );
     assert!(app.auth.paths().contains(&"/app/jwks.json".to_owned()));
 }
+
+#[tokio::test]
+async fn two_services_cannot_share_a_jwks_path() {
+    let spec = |name: &str, client: &str, host: &str| govuk_one_login::core::ServiceSpec {
+        jwks_uri: Some(format!("https://{host}/.well-known/jwks.json")),
+        ..auth_service(name, client)
+    };
+    let h = govuk_one_login_testkit::Harness::start(vec![
+        spec("a", "a-client", "a.example.gov.uk"),
+        spec("b", "b-client", "b.example.gov.uk"),
+    ])
+    .await;
+    let (key, _) = govuk_one_login::SealingKey::generate().unwrap();
+    let refused = govuk_one_login_axum::Auth::builder(h.one_login)
+        .sealer(govuk_one_login::Sealer::new(key))
+        .build()
+        .unwrap_err();
+    assert_eq!(refused.code(), "axum.path_conflict");
+    assert!(
+        refused
+            .to_string()
+            .contains("each service publishes its own keys"),
+        "{refused}"
+    );
+}

@@ -189,7 +189,7 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(text) => {
-            print!("{text}");
+            emit(&text);
             ExitCode::SUCCESS
         }
         Err(Problem(message)) => {
@@ -197,6 +197,12 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Writes `text` to standard output; a closed pipe (`| head`) is not an error worth a panic.
+fn emit(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
 fn pretty(value: &Value) -> String {
@@ -214,7 +220,17 @@ fn generate(
         .parse()
         .map_err(|_| Problem(format!("--bits `{bits}` is not a number")))?;
     let key = RsaPrivateKey::generate_with_bits(bits).map_err(|e| Problem(e.to_string()))?;
-    let name = file.map_or_else(|| format!("{}.pem", key.key_id()), str::to_owned);
+    let name = match file {
+        Some(name)
+            if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\\']) =>
+        {
+            return Err(Problem(format!(
+                "--file `{name}` must be a plain file name; choose the folder with --out"
+            )));
+        }
+        Some(name) => name.to_owned(),
+        None => format!("{}.pem", key.key_id()),
+    };
     let path = out.join(name);
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
@@ -227,12 +243,23 @@ fn generate(
         )),
         _ => Problem(format!("cannot create {}: {e}", path.display())),
     })?;
-    file.write_all(key.pem().expose_secret().as_bytes())
+    if let Err(e) = file
+        .write_all(key.pem().expose_secret().as_bytes())
         .and_then(|()| file.sync_all())
-        .map_err(|e| Problem(format!("cannot write {}: {e}", path.display())))?;
+    {
+        // A half-written key would block every later run ("exists"): take it away.
+        drop(file);
+        let _ = std::fs::remove_file(&path);
+        return Err(Problem(format!("cannot write {}: {e}", path.display())));
+    }
     let jwk = key.public_jwk(alg.as_str());
     Ok(if json {
-        let out = json!({ "kid": key.key_id(), "file": path, "bits": bits, "jwk": jwk });
+        let out = json!({
+            "kid": key.key_id(),
+            "file": path.display().to_string(),
+            "bits": bits,
+            "jwk": jwk,
+        });
         format!("{}\n", pretty(&out))
     } else {
         format!(
@@ -278,7 +305,7 @@ fn check(file: &Path, json: bool) -> Result<String, Problem> {
         Ok(text)
     } else {
         // The report goes to standard output either way: it is what the user asked for.
-        print!("{text}");
+        emit(&text);
         Err(Problem(format!(
             "{} problem(s) in {}",
             report.problems.len(),
@@ -316,7 +343,7 @@ fn discover(
     if ok {
         Ok(text)
     } else {
-        print!("{text}");
+        emit(&text);
         Err(Problem("a document could not be fetched or read".into()))
     }
 }
@@ -464,7 +491,6 @@ const PROTOCOL_CLAIMS: &[&str] = &[
     "jti",
     "vot",
     "vtm",
-    "sid",
     "auth_time",
     "at_hash",
     "nonce",
@@ -515,12 +541,18 @@ fn inspect(
     };
     let header = decode_part(header, "header")?;
     let mut claims = decode_part(claims, "claims")?;
+    if !header.is_object() || !claims.is_object() {
+        return Err(Problem(
+            "a JWT's header and claims are JSON objects; these are not".into(),
+        ));
+    }
     let mut hidden = Vec::new();
     if !show_personal && let Value::Object(map) = &mut claims {
         for (name, value) in map.iter_mut() {
             if !PROTOCOL_CLAIMS.contains(&name.as_str()) {
                 *value = json!("[hidden: --show-personal]");
-                hidden.push(name.clone());
+                // JSON-escaped: a claim's name comes from the token, which may be hostile.
+                hidden.push(Value::String(name.clone()).to_string());
             }
         }
     }
@@ -545,8 +577,17 @@ fn inspect(
         }
         out
     };
+    if verification
+        .as_ref()
+        .is_some_and(|v| v["ok"] == true && v["complete"] == false)
+    {
+        eprintln!(
+            "one-login: warning: verified without its nonce and at_hash, which only the sign-in that \
+             received it can check"
+        );
+    }
     if failed {
-        print!("{text}");
+        emit(&text);
         Err(Problem("the token did not verify".into()))
     } else {
         Ok(text)
@@ -605,11 +646,14 @@ fn verify_as(token: &str, header: &Value, name: &str, config: &Path) -> Result<V
     };
     let kind = if logout { "logout token" } else { "ID token" };
     Ok(match result {
+        Ok(()) if logout => json!({ "ok": true, "complete": true, "as": kind, "service": name }),
         Ok(()) => json!({
             "ok": true,
+            "complete": false,
+            "unchecked": ["nonce", "at_hash"],
             "as": kind,
             "service": name,
-            "note": if logout { "" } else { "the nonce and at_hash were not checked: they belong to the sign-in that received it" },
+            "note": "signature, issuer, audience, times and vot verified; the nonce and at_hash were not checked: they belong to the sign-in that received the token, so any valid ID token of this client passes here",
         }),
         Err(e) => {
             json!({ "ok": false, "as": kind, "service": name, "code": e.code(), "error": e.to_string() })

@@ -107,6 +107,20 @@ fn keys_generate_never_overwrites_a_file_and_refuses_a_bad_size() {
         "keep me"
     );
 
+    let escape = run(&[
+        "keys",
+        "generate",
+        "--out",
+        dir.to_str().unwrap(),
+        "--file",
+        "../x.pem",
+    ]);
+    assert_eq!(escape.status.code(), Some(1));
+    assert!(
+        stderr(&escape).contains("plain file name"),
+        "{}",
+        stderr(&escape)
+    );
     let out = run(&["keys", "generate", "--bits", "1024"]);
     assert_eq!(
         out.status.code(),
@@ -387,6 +401,15 @@ async fn inspect_decodes_hides_personal_claims_and_verifies_as_a_service() {
     assert!(!stdout(&out).contains(&sub), "the sub is personal data");
     assert_eq!(report["verification"]["ok"], true);
     assert_eq!(report["verification"]["as"], "ID token");
+    assert_eq!(
+        report["verification"]["complete"], false,
+        "the nonce belongs to the sign-in: never reported as a full verification"
+    );
+    assert!(
+        stderr(&out).contains("without its nonce"),
+        "{}",
+        stderr(&out)
+    );
 
     let token_file = dir.join("token.jwt");
     std::fs::write(&token_file, format!("{id_token}\n")).unwrap();

@@ -320,8 +320,11 @@ impl RsaPrivateKey {
         };
         let key = aws_lc_rs::rsa::KeyPair::generate(size).map_err(|e| fail(e.to_string()))?;
         let der = key.as_der().map_err(|e| fail(e.to_string()))?;
-        let pem = ::pem::encode(&::pem::Pem::new("PRIVATE KEY", der.as_ref().to_vec()));
-        Self::from_pem(SecretString::new(pem), key_id, "generated key")
+        let block = ::pem::Pem::new("PRIVATE KEY", der.as_ref().to_vec());
+        let pem = SecretString::new(::pem::encode(&block));
+        // The copy of the private key's DER inside the PEM block is wiped, not just freed.
+        drop(zeroize::Zeroizing::new(block.into_contents()));
+        Self::from_pem(pem, key_id, "generated key")
     }
 
     /// The PEM text, for the signer. Never log it.

@@ -304,6 +304,37 @@ fn every_service_rule_is_refused_with_field_message_and_fix() {
             "set key_id to the kid of the public key registered with One Login, or leave it out to use the key's RFC 7638 thumbprint.",
         ),
         (
+            "a key id with a space",
+            |s| s.token_auth.key_id = Some("key 1\n".into()),
+            ProblemKind::BadKeyId,
+            "token_auth.key_id",
+            "the key id is not 256 or fewer printable ASCII characters without spaces.",
+            "use the kid exactly as registered (letters, digits and punctuation), or leave key_id out to use the key's RFC 7638 thumbprint.",
+        ),
+        (
+            "a loopback JWKS URI",
+            |s| s.jwks_uri = Some("http://127.0.0.1:8080/jwks.json".into()),
+            ProblemKind::UnreachableBackChannel,
+            "jwks_uri",
+            "`http://127.0.0.1:8080/jwks.json` is a loopback address that One Login cannot reach.",
+            "register an https URL reachable from the internet, or leave jwks_uri unset.",
+        ),
+        (
+            "a JWKS URI with client_secret_post",
+            |s| {
+                s.jwks_uri = Some("https://licences.example.gov.uk/jwks.json".into());
+                s.token_auth = TokenAuthSpec {
+                    method: Some("client_secret_post".into()),
+                    secret: Some(SecretString::new("s3cret")),
+                    ..TokenAuthSpec::default()
+                };
+            },
+            ProblemKind::MixedAuthSettings,
+            "jwks_uri",
+            "`jwks_uri` is set but the method is client_secret_post, which has no keys to publish.",
+            "remove `jwks_uri`, or set method = \"private_key_jwt\".",
+        ),
+        (
             "keys with key_file",
             |s| {
                 s.token_auth.keys = vec![KeySpec {
@@ -623,6 +654,21 @@ fn toml_syntax_and_unknown_fields_are_refused_with_position() {
     let text = err.to_string();
     assert!(text.contains("clinet_id"), "{text}");
     assert!(text.contains("line 3"), "{text}");
+}
+
+#[test]
+fn a_parse_error_never_echoes_the_line_that_may_hold_a_key() {
+    let secret = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7";
+    let toml = format!(
+        "[[service]]\nname = \"a\"\ntoken_auth = {{ key_pem = \"{secret}\", secret = \"hunter2\" }}\n"
+    );
+    let text = ServicesFile::parse_toml(&toml).unwrap_err().to_string();
+    assert!(text.contains("line 3"), "{text}");
+    assert!(text.contains("key_pem"), "the field is named: {text}");
+    assert!(
+        !text.contains(secret) && !text.contains("hunter2"),
+        "{text}"
+    );
 }
 
 #[test]

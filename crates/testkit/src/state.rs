@@ -29,7 +29,8 @@ pub(crate) const ASSERTION_SKEW: i64 = 30;
 /// How a registered client authenticates at `/token`.
 #[derive(Debug, Clone)]
 pub(crate) enum RegisteredAuth {
-    /// Every public key of the service (its current key and the others of its JWKS).
+    /// The public keys One Login knows for the service: its current key, and the others its
+    /// JWKS publishes when it has a `jwks_uri`.
     PrivateKeyJwt(Vec<RsaPublic>),
     ClientSecretPost(SecretString),
 }
@@ -54,12 +55,21 @@ pub(crate) struct Client {
 impl Client {
     pub(crate) fn from_service(service: &ServiceConfig) -> Self {
         let auth = match service.client_auth() {
-            ClientAuth::PrivateKeyJwt { key, others, .. } => RegisteredAuth::PrivateKeyJwt(
-                std::iter::once(key)
-                    .chain(others)
-                    .filter_map(RsaPublic::from_private)
-                    .collect(),
-            ),
+            // With a JWKS URL One Login knows every key the service publishes; with a static
+            // key, only the one registered (the current one).
+            ClientAuth::PrivateKeyJwt { key, others, .. } => {
+                let published = if service.jwks_uri().is_some() {
+                    others.as_slice()
+                } else {
+                    &[]
+                };
+                RegisteredAuth::PrivateKeyJwt(
+                    std::iter::once(key)
+                        .chain(published)
+                        .filter_map(RsaPublic::from_private)
+                        .collect(),
+                )
+            }
             ClientAuth::ClientSecretPost { secret } => {
                 RegisteredAuth::ClientSecretPost(secret.clone())
             }

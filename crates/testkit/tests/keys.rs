@@ -9,12 +9,14 @@ use govuk_one_login::core::{KeySpec, ServiceSpec, TokenAuthSpec};
 use govuk_one_login::{OneLogin, RsaPrivateKey, SecretString, ServicesFile, SignInOptions};
 use govuk_one_login_testkit::{Harness, TEST_CLIENT_KEY, auth_service};
 
+/// The service with these keys, publishing them at a JWKS URL (One Login then knows them all).
 fn with_keys(keys: Vec<KeySpec>) -> ServiceSpec {
     ServiceSpec {
         token_auth: TokenAuthSpec {
             keys,
             ..TokenAuthSpec::default()
         },
+        jwks_uri: Some("https://app.example.gov.uk/.well-known/jwks.json".into()),
         ..auth_service("app", "app-client")
     }
 }
@@ -110,4 +112,26 @@ async fn a_rotation_signs_with_the_current_key_and_a_retired_key_is_refused() {
         400,
         "invalid_client, as One Login answers"
     );
+}
+
+#[tokio::test]
+async fn with_a_static_key_one_login_knows_only_the_current_one() {
+    let h = Harness::start(vec![auth_service("other", "other-client")]).await;
+    let old = SecretString::new(TEST_CLIENT_KEY);
+    let next = RsaPrivateKey::generate("unused").unwrap().pem().clone();
+    let static_key = |keys| ServiceSpec {
+        jwks_uri: None,
+        ..with_keys(keys)
+    };
+    // Registered with the next key current: an instance still signing with the old one is
+    // refused, since without a JWKS URL One Login has only the registered key.
+    let stale = deploy(
+        &h,
+        static_key(vec![key(&old, "old", true), key(&next, "next", false)]),
+    );
+    deploy(
+        &h,
+        static_key(vec![key(&old, "old", false), key(&next, "next", true)]),
+    );
+    assert_eq!(sign_in(&h, &stale).await, Err("sign_in.token_endpoint"));
 }

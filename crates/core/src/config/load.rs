@@ -36,7 +36,7 @@ impl ServicesFile {
     pub fn parse_toml(text: &str) -> Result<Self, ConfigError> {
         toml::from_str(text).map_err(|e| ConfigError::Parse {
             path: PathBuf::from("<string>"),
-            reason: e.to_string(),
+            reason: parse_reason(&e, text),
         })
     }
 
@@ -61,4 +61,19 @@ impl Services {
     pub fn load(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
         ServicesFile::read(path)?.validate()
     }
+}
+
+/// The parser's message with the line and column of the error, and never the file's text around
+/// it: the line could hold a key or a secret written inline by mistake.
+fn parse_reason(e: &toml::de::Error, text: &str) -> String {
+    let message = e.message();
+    let Some(before) = e.span().and_then(|span| text.get(..span.start)) else {
+        return message.to_owned();
+    };
+    let line = before.matches('\n').count() + 1;
+    let column = before
+        .rfind('\n')
+        .map_or(before.len(), |i| before.len() - i - 1)
+        + 1;
+    format!("line {line}, column {column}: {message}")
 }

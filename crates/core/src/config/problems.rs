@@ -84,6 +84,8 @@ pub enum ProblemKind {
     CurrentKeyCount,
     /// Two keys of a service with the same `kid`.
     DuplicateKeyId,
+    /// A key id with spaces, control or non-ASCII characters, or over 256 bytes.
+    BadKeyId,
     /// A sector identifier URI One Login would refuse.
     BadSectorIdentifier,
     /// Redirect URIs on several hosts without a sector identifier URI.
@@ -156,6 +158,7 @@ impl ProblemKind {
             Self::MixedKeyForms => "config.mixed_key_forms",
             Self::CurrentKeyCount => "config.current_key_count",
             Self::DuplicateKeyId => "config.duplicate_key_id",
+            Self::BadKeyId => "config.bad_key_id",
             Self::BadSectorIdentifier => "config.bad_sector_identifier",
             Self::SeveralHostsWithoutSector => "config.several_hosts_without_sector",
             Self::GroupSectorMismatch => "config.group_sector_mismatch",

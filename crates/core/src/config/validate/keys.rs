@@ -11,6 +11,9 @@ use crate::key::{KeyError, KeySource, RsaPrivateKey};
 use crate::secret::SecretString;
 use crate::types::ClientAssertionAlgorithm;
 
+/// The longest key id accepted: it travels in every assertion's header.
+const MAX_KEY_ID: usize = 256;
+
 /// Checks the `token_auth` table and loads the key or secret it names.
 pub(super) fn validate_token_auth(
     spec: &TokenAuthSpec,
@@ -157,6 +160,12 @@ fn load_key(
             p.push(ProblemKind::MissingKeyId, s, &format!("{at}.key_id"),
                 "the key id (kid) is empty.".into(),
                 "set key_id to the kid of the public key registered with One Login, or leave it out to use the key's RFC 7638 thumbprint.".into());
+            return None;
+        }
+        Some(k) if k.len() > MAX_KEY_ID || !k.bytes().all(|b| b.is_ascii_graphic()) => {
+            p.push(ProblemKind::BadKeyId, s, &format!("{at}.key_id"),
+                format!("the key id is not {MAX_KEY_ID} or fewer printable ASCII characters without spaces."),
+                "use the kid exactly as registered (letters, digits and punctuation), or leave key_id out to use the key's RFC 7638 thumbprint.".into());
             return None;
         }
         other => other,

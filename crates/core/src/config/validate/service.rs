@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::{Problems, check_leeway, check_user_agent, keys, sector, trust, uri};
 use crate::config::DEFAULT_LEEWAY;
-use crate::config::checked::ServiceConfig;
+use crate::config::checked::{ClientAuth, ServiceConfig};
 use crate::config::problems::ProblemKind;
 use crate::config::spec::{ProviderSpec, ServiceSpec};
 use crate::environment::EnvironmentKind;
@@ -44,6 +44,16 @@ pub(super) fn validate_service(
         base_dir,
         p,
     );
+    if uris.jwks.is_some() && matches!(client_auth, Some(ClientAuth::ClientSecretPost { .. })) {
+        p.push(
+            ProblemKind::MixedAuthSettings,
+            s,
+            "jwks_uri",
+            "`jwks_uri` is set but the method is client_secret_post, which has no keys to publish."
+                .into(),
+            "remove `jwks_uri`, or set method = \"private_key_jwt\".".into(),
+        );
+    }
     let (sector_identifier_uri, sector) = sector::service_sector(spec, s, &uris.redirect, start, p);
     let ui_locales = ui_locales(spec, s, p);
 

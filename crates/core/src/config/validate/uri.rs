@@ -13,6 +13,8 @@ enum UriRole {
     Redirect,
     PostLogout,
     BackChannel,
+    /// The service's JWKS: One Login fetches it, so it must be reachable like the back channel.
+    Jwks,
 }
 
 fn check_uri(
@@ -67,13 +69,17 @@ fn check_uri(
         );
         ok = false;
     }
-    if role == UriRole::BackChannel
+    if matches!(role, UriRole::BackChannel | UriRole::Jwks)
         && is_loopback(&url)
         && env.is_some_and(|k| k != EnvironmentKind::Custom)
     {
-        p.push(ProblemKind::UnreachableBackChannel, Some(service), field,
+        p.push(
+            ProblemKind::UnreachableBackChannel,
+            Some(service),
+            field,
             format!("`{value}` is a loopback address that One Login cannot reach."),
-            "register an https URL reachable from the internet, or leave back_channel_logout_uri unset.".into());
+            format!("register an https URL reachable from the internet, or leave {field} unset."),
+        );
         ok = false;
     }
     let _ = role == UriRole::PostLogout;
@@ -132,7 +138,7 @@ pub(super) fn service_uris(
     let jwks = spec
         .jwks_uri
         .as_deref()
-        .and_then(|u| check_uri(p, svc, "jwks_uri", u, UriRole::PostLogout, env));
+        .and_then(|u| check_uri(p, svc, "jwks_uri", u, UriRole::Jwks, env));
     ServiceUris {
         redirect,
         post_logout,
