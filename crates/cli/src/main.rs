@@ -122,15 +122,22 @@ enum Keys {
         #[arg(long)]
         json: bool,
     },
-    /// Print the public JWK set of private key files (PEM), each key's `kid` its RFC 7638
-    /// thumbprint, as the services file gives them when `key_id` is left out.
+    /// Print a public JWK set: of private key files (PEM), each key's `kid` its RFC 7638
+    /// thumbprint; or, with --config and --service, of that service's keys as the services file
+    /// names them (what the router serves at its jwks_uri).
     #[command(
-        after_help = "Example:\n  one-login keys jwks keys/current.pem keys/next.pem > jwks.json"
+        after_help = "Example:\n  one-login keys jwks keys/current.pem keys/next.pem > jwks.json\n  one-login keys jwks --config services.toml --service apply"
     )]
     Jwks {
         /// PEM files of RSA private keys (PKCS#8 or PKCS#1).
-        #[arg(required = true)]
+        #[arg(required_unless_present = "config", conflicts_with = "config")]
         files: Vec<PathBuf>,
+        /// The services file (with --service).
+        #[arg(long, requires = "service")]
+        config: Option<PathBuf>,
+        /// The service whose keys to print (with --config).
+        #[arg(long, requires = "config")]
+        service: Option<String>,
         /// The algorithm the service signs with (each JWK's `alg`).
         #[arg(long, value_enum, default_value_t = Alg::Rs256)]
         alg: Alg,
@@ -167,7 +174,12 @@ fn main() -> ExitCode {
             alg,
             json,
         }) => generate(&bits, &out, file.as_deref(), alg, json),
-        Command::Keys(Keys::Jwks { files, alg }) => jwks(&files, alg),
+        Command::Keys(Keys::Jwks {
+            config: Some(config),
+            service: Some(service),
+            ..
+        }) => service_jwks(&config, &service),
+        Command::Keys(Keys::Jwks { files, alg, .. }) => jwks(&files, alg),
         Command::Check { file, json } => check(&file, json),
         Command::Inspect {
             file,
@@ -287,6 +299,22 @@ fn jwks(files: &[PathBuf], alg: Alg) -> Result<String, Problem> {
         keys.push(key.public_jwk(alg.as_str()));
     }
     Ok(format!("{}\n", pretty(&json!({ "keys": keys }))))
+}
+
+/// The JWK set of a service of a services file: its keys with the `kid`s and algorithm the file
+/// gives them, current first.
+fn service_jwks(config: &Path, name: &str) -> Result<String, Problem> {
+    let services = Services::load(config).map_err(|e| Problem(e.to_string()))?;
+    let service = services.get(name).ok_or_else(|| {
+        Problem(format!(
+            "{} has no service called `{name}`",
+            config.display()
+        ))
+    })?;
+    Ok(format!(
+        "{}\n",
+        pretty(&service.client_auth().public_jwks())
+    ))
 }
 
 fn check(file: &Path, json: bool) -> Result<String, Problem> {

@@ -175,6 +175,59 @@ fn keys_jwks_prints_the_public_set_of_every_file_and_refuses_the_same_key_twice_
         Some(2),
         "no file is a usage error"
     );
+
+    // From a services file: the kids and the algorithm the file gives, current first.
+    let config = dir.join("services.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[service]]\nname = \"apply\"\nclient_id = \"c1\"\n\
+             redirect_uris = [\"https://apply.example.gov.uk/callback\"]\n\
+             token_auth = {{ alg = \"PS256\", keys = [{{ key_file = \"{fa}\", key_id = \"apply-2026-01\" }}, \
+             {{ key_file = \"{fb}\", current = true }}] }}\n"
+        ),
+    )
+    .unwrap();
+    let out = run(&[
+        "keys",
+        "jwks",
+        "--config",
+        config.to_str().unwrap(),
+        "--service",
+        "apply",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let set: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let kids: Vec<&str> = set["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap())
+        .collect();
+    assert_eq!(kids, [b["kid"].as_str().unwrap(), "apply-2026-01"]);
+    assert!(
+        set["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|k| k["alg"] == "PS256")
+    );
+    let nobody = run(&[
+        "keys",
+        "jwks",
+        "--config",
+        config.to_str().unwrap(),
+        "--service",
+        "x",
+    ]);
+    assert_eq!(nobody.status.code(), Some(1));
+    assert_eq!(
+        run(&["keys", "jwks", "--config", config.to_str().unwrap()])
+            .status
+            .code(),
+        Some(2),
+        "--config needs --service"
+    );
 }
 
 #[test]
