@@ -445,18 +445,13 @@ impl Inner {
     ) -> Result<(Vec<u8>, std::time::Duration), DiscoveryError> {
         let limit = self.policy.max_document_bytes;
         let request = HttpRequest::get(url.clone(), &self.user_agent, limit);
-        let started = std::time::Instant::now();
-        let response = self.transport.send(request).await;
-        record::provider_request(
+        let response = record::send(
+            self.transport.as_ref(),
             self.environment.issuer().as_str(),
             kind.as_str(),
-            response
-                .as_ref()
-                .map(|r| r.status)
-                .map_err(TransportError::code),
-            started.elapsed(),
-        );
-        let response = response?;
+            request,
+        )
+        .await?;
         let url_text = redacted_url(url);
         // Checked again here: a custom transport might not honour the limit or the redirect rule.
         if response.body.len() > limit {

@@ -1,8 +1,10 @@
 //! Recording the metrics of [`crate::metrics`]: the one place that builds their labels.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use metrics::Label;
+
+use crate::transport::{HttpRequest, HttpResponse, HttpTransport, TransportError};
 
 use crate::metrics::{
     KEY_REFRESHES, PROVIDER_REQUEST_DURATION, PROVIDER_REQUESTS, STALE_DOCUMENTS_SERVED,
@@ -50,19 +52,25 @@ impl ServiceLabels {
     }
 }
 
-/// Records one request to the provider: its status (or the transport error's code) and how long
-/// it took.
-pub fn provider_request(
+/// Sends `request` to the provider's `document` endpoint through `transport`, and records it:
+/// its status (or the transport error's code) and how long it took. The one way the crates send a
+/// request to the provider, so that every request is counted alike.
+pub async fn send(
+    transport: &dyn HttpTransport,
     issuer: &str,
     document: &'static str,
-    status: Result<u16, &'static str>,
-    elapsed: Duration,
-) {
-    let status = match status {
+    request: HttpRequest,
+) -> Result<HttpResponse, TransportError> {
+    let started = Instant::now();
+    let response = transport.send(request).await;
+    let status = match &response {
         // A status outside HTTP's range is one label, so a hostile server cannot mint series.
-        Ok(code @ 100..=599) => code.to_string(),
+        Ok(HttpResponse {
+            status: code @ 100..=599,
+            ..
+        }) => code.to_string(),
         Ok(_) => "invalid".to_owned(),
-        Err(code) => code.to_owned(),
+        Err(e) => e.code().to_owned(),
     };
     metrics::counter!(
         PROVIDER_REQUESTS,
@@ -76,7 +84,8 @@ pub fn provider_request(
         "issuer" => issuer.to_owned(),
         "document" => document
     )
-    .record(elapsed.as_secs_f64());
+    .record(started.elapsed().as_secs_f64());
+    response
 }
 
 /// Records one fetch of a key document and why it was made.

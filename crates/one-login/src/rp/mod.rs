@@ -177,24 +177,20 @@ impl RelyingParty {
         result
     }
 
-    /// Sends a request to the provider's `document` endpoint (`token`, `userinfo`) and records it.
+    /// Sends a request to the provider's `document` endpoint (`token`, `userinfo`), counted.
     async fn send(
         &self,
         document: &'static str,
         request: HttpRequest,
     ) -> Result<HttpResponse, TransportError> {
-        let started = Instant::now();
-        let response = self.inner.deps.transport.send(request).await;
-        record::provider_request(
-            self.inner.deps.environment.issuer().as_str(),
+        let deps = &self.inner.deps;
+        record::send(
+            deps.transport.as_ref(),
+            deps.environment.issuer().as_str(),
             document,
-            response
-                .as_ref()
-                .map(|r| r.status)
-                .map_err(TransportError::code),
-            started.elapsed(),
-        );
-        response
+            request,
+        )
+        .await
     }
 
     /// The provider's keys for a token's `kid`, refreshed once (rate-limited) when it is unknown.
