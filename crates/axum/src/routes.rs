@@ -457,22 +457,15 @@ pub(crate) const JWKS_CACHE_CONTROL: &str = "public, max-age=3600";
 /// `GET` a service's JWKS path: the service's public keys (one service per JWKS path: `Auth`
 /// refuses two), never a private part.
 pub(crate) async fn jwks(Extension(auth): Extension<Auth>, uri: Uri) -> Response {
-    let services = auth.inner.paths.services_at(uri.path());
-    let mut keys: Vec<serde_json::Value> = Vec::new();
-    for rp in services
-        .iter()
-        .filter_map(|name| auth.inner.one_login.relying_party(name))
-    {
-        if let serde_json::Value::Array(more) = rp.service_jwks()["keys"].take() {
-            for key in more {
-                if !keys.iter().any(|k| k["kid"] == key["kid"]) {
-                    keys.push(key);
-                }
-            }
-        }
-    }
-    let body = serde_json::json!({ "keys": keys }).to_string();
-    let mut response = Response::new(Body::from(body));
+    // One service per JWKS path (`Paths::add` refuses a second): its keys, or none.
+    let jwks = auth
+        .inner
+        .paths
+        .services_at(uri.path())
+        .first()
+        .and_then(|name| auth.inner.one_login.relying_party(name))
+        .map_or_else(|| serde_json::json!({ "keys": [] }), |rp| rp.service_jwks());
+    let mut response = Response::new(Body::from(jwks.to_string()));
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
