@@ -342,6 +342,14 @@ fn check(file: &Path, json: bool) -> Result<String, Problem> {
     }
 }
 
+/// A runtime for the subcommands that talk to the provider.
+fn runtime() -> Result<tokio::runtime::Runtime, Problem> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Problem(format!("cannot start the async runtime: {e}")))
+}
+
 /// The most bytes read of a provider document.
 const MAX_DOCUMENT: usize = 512 * 1024;
 
@@ -356,10 +364,7 @@ fn discover(
         (Some("production"), None) => Environment::production(),
         _ => Environment::integration(),
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Problem(format!("cannot start the async runtime: {e}")))?;
+    let runtime = runtime()?;
     let transport = ReqwestTransport::new(HttpConfig::default())
         .map_err(|e| Problem(format!("{e} [{}]", e.code())))?;
     let (report, ok) = runtime.block_on(discover_with(&transport, &env));
@@ -574,6 +579,8 @@ fn inspect(
             "a JWT's header and claims are JSON objects; these are not".into(),
         ));
     }
+    // The ID token's own nonce, for a verification that cannot know the sign-in's (see verify_as).
+    let nonce = claims["nonce"].as_str().unwrap_or_default().to_owned();
     let mut hidden = Vec::new();
     if !show_personal && let Value::Object(map) = &mut claims {
         for (name, value) in map.iter_mut() {
@@ -585,7 +592,7 @@ fn inspect(
         }
     }
     let verification = match service {
-        Some((name, config)) => Some(verify_as(&token, &header, name, config)?),
+        Some((name, config)) => Some(verify_as(&token, &header, &nonce, name, config)?),
         None => None,
     };
     let failed = verification.as_ref().is_some_and(|v| v["ok"] == false);
@@ -625,7 +632,13 @@ fn inspect(
 /// Verifies `token` as the service `name` of `config` would: a logout token (`typ: logout+jwt`)
 /// fully; an ID token with everything but its nonce and `at_hash` (those belong to the sign-in
 /// that received it), against the provider's keys fetched now.
-fn verify_as(token: &str, header: &Value, name: &str, config: &Path) -> Result<Value, Problem> {
+fn verify_as(
+    token: &str,
+    header: &Value,
+    own_nonce: &str,
+    name: &str,
+    config: &Path,
+) -> Result<Value, Problem> {
     let services = Services::load(config).map_err(|e| Problem(e.to_string()))?;
     let svc = services
         .get(name)
@@ -639,10 +652,7 @@ fn verify_as(token: &str, header: &Value, name: &str, config: &Path) -> Result<V
     let one_login = OneLogin::builder(services)
         .build()
         .map_err(|e| Problem(format!("{e} [{}]", e.code())))?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Problem(format!("cannot start the async runtime: {e}")))?;
+    let runtime = runtime()?;
     let keys = runtime
         .block_on(one_login.provider().keys())
         .map_err(|e| Problem(format!("the provider's keys: {e} [{}]", e.code())))?;
@@ -659,13 +669,7 @@ fn verify_as(token: &str, header: &Value, name: &str, config: &Path) -> Result<V
         expect.leeway = svc.clock_leeway();
         verify_logout_token(token, &keys, &expect).map(drop)
     } else {
-        let claims_nonce = decode_part(token.split('.').nth(1).unwrap_or_default(), "claims")?;
-        let nonce = Nonce::from_string(
-            claims_nonce["nonce"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-        );
+        let nonce = Nonce::from_string(own_nonce.to_owned());
         let mut expect = IdTokenExpectations::new(&issuer, svc.client_id().as_str(), &nonce, now);
         expect.algorithm = svc.id_token_alg();
         expect.vot = svc.vtr().credential();
