@@ -6,8 +6,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::Response;
-use govuk_one_login::core::internal::record::ServiceLabels;
-use govuk_one_login::metrics;
+use govuk_one_login::core::internal::record;
 use govuk_one_login::protocol::ReturnTo;
 use govuk_one_login::{
     BackChannelResponse, OneLogin, PendingSignIn, PendingSignOut, RelyingParty, SessionId,
@@ -208,14 +207,14 @@ async fn finish_sign_in(
     if pendings.is_empty() {
         let error = RouteError::no_pending_sign_in();
         // Counted like the facade's unmatched callbacks: under no service, by its code.
-        ServiceLabels::none().count(metrics::SIGN_INS, "failure", Some(error.code()));
+        record::unclaimed_sign_in(error.code());
         return Err(error);
     }
     // The facade picks the one whose state the callback carries; a callback naming none of them
     // changes nothing at all.
     let index = OneLogin::pending_for(query, &pendings).inspect_err(|e| {
         // Counted under no service, as the facade counts the callbacks no service can claim.
-        ServiceLabels::none().count(metrics::SIGN_INS, "failure", Some(e.code()));
+        record::unclaimed_sign_in(e.code());
     })?;
     let pending = pendings.swap_remove(index);
     let name = names.swap_remove(index);

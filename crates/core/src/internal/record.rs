@@ -52,6 +52,12 @@ impl ServiceLabels {
     }
 }
 
+/// Counts a sign-in failure no service can claim (a callback naming no pending sign-in of the
+/// browser), under no service: the facade's dispatch and the web integration both count these.
+pub fn unclaimed_sign_in(code: &'static str) {
+    ServiceLabels::none().count(crate::metrics::SIGN_INS, "failure", Some(code));
+}
+
 /// Sends `request` to the provider's `document` endpoint through `transport`, and records it:
 /// its status (or the transport error's code) and how long it took. The one way the crates send a
 /// request to the provider, so that every request is counted alike.

@@ -2,7 +2,7 @@
 //! or a logout token is for.
 
 use govuk_one_login_core::Url;
-use govuk_one_login_core::internal::record::ServiceLabels;
+use govuk_one_login_core::internal::record::{self, ServiceLabels};
 use govuk_one_login_core::metrics;
 
 use super::OneLogin;
@@ -201,7 +201,7 @@ impl OneLogin {
 /// Counts a sign-in failure no service can claim: the browser started none that the callback
 /// names (or its service is no longer configured).
 fn count_unclaimed(error: &SignInError) {
-    ServiceLabels::none().count(metrics::SIGN_INS, "failure", Some(error.code()));
+    record::unclaimed_sign_in(error.code());
 }
 
 /// Counts a sign-out failure no service can claim.
