@@ -10,6 +10,7 @@
 //! one-login check services.toml                      # every problem, each service's sector
 //! one-login discover --environment integration       # key ids, algorithms, cache headers
 //! one-login inspect token.jwt --service apply --config services.toml   # decode and verify
+//! one-login mock --port 3000                         # a mock One Login, the simulator's /config
 //! ```
 //!
 //! Exit status: 0 when all is well, 1 when a problem was found (a broken file, a key that would
@@ -32,6 +33,7 @@ use govuk_one_login::verify::{
     verify_logout_token,
 };
 use govuk_one_login::{Environment, OneLogin, RsaPrivateKey, Services, Url, check_services_file};
+use govuk_one_login_testkit::MockServer;
 use serde_json::{Value, json};
 
 /// Make, publish and check a GOV.UK One Login service's keys and services file.
@@ -85,6 +87,21 @@ enum Command {
         /// Print {"header", "claims", "verification"} as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Run the mock One Login as a server, configured like GDS's simulator (`GET`/`POST /config`,
+    /// its environment variables and defaults), with several clients, back-channel logout and
+    /// every testkit fault besides. Serves until Ctrl-C.
+    #[command(
+        after_help = "Example:\n  one-login mock                      # http://localhost:3000/, like the simulator\n  one-login mock --port 0             # a free port; the first line says which\n  REDIRECT_URLS=http://localhost:8080/callback one-login mock\n  curl -s localhost:3000/config | jq .clientConfiguration\n\nEnvironment: the simulator's (CLIENT_ID, PUBLIC_KEY, REDIRECT_URLS, SCOPES, CLAIMS,\nSUB, EMAIL, ID_TOKEN_ERRORS, PUBLISH_NEW_ID_TOKEN_SIGNING_KEYS, SIMULATOR_URL, PORT, ...).\nSee docs/mock-server.md."
+    )]
+    Mock {
+        /// The port (default: $PORT, else 3000; 0 picks a free one).
+        #[arg(long)]
+        port: Option<u16>,
+        /// The address to listen on (default 127.0.0.1). Anything else exposes a provider that
+        /// signs anyone in: give it only on purpose. `IP` or `IP:PORT`.
+        #[arg(long)]
+        listen: Option<String>,
     },
     /// Check a services file: every problem with its code, each service's sector and who shares
     /// users.
@@ -198,6 +215,7 @@ fn main() -> ExitCode {
             issuer,
             json,
         } => discover(environment.as_deref(), issuer.as_deref(), json),
+        Command::Mock { port, listen } => mock(port, listen.as_deref()),
     };
     match result {
         Ok(text) => {
@@ -340,6 +358,49 @@ fn check(file: &Path, json: bool) -> Result<String, Problem> {
             file.display()
         )))
     }
+}
+
+/// `one-login mock`: serves until Ctrl-C; prints where first (a test reads the first lines).
+fn mock(port: Option<u16>, listen: Option<&str>) -> Result<String, Problem> {
+    let mut builder = MockServer::builder().process_env();
+    let mut port = port;
+    if let Some(listen) = listen {
+        let ip = match listen.parse::<std::net::SocketAddr>() {
+            Ok(addr) => {
+                port = port.or(Some(addr.port()));
+                addr.ip()
+            }
+            Err(_) => listen.parse::<std::net::IpAddr>().map_err(|_| {
+                Problem(format!(
+                    "--listen `{listen}` is not an IP address or IP:PORT"
+                ))
+            })?,
+        };
+        builder = builder.listen(ip);
+    }
+    if let Some(port) = port {
+        builder = builder.port(port);
+    }
+    let runtime = runtime()?;
+    runtime.block_on(async {
+        let server = builder
+            .start()
+            .await
+            .map_err(|e| Problem(format!("{e} ({})", e.code())))?;
+        let config = pretty(&server.config());
+        emit(&format!(
+            "one-login mock: listening on {}\nissuer: {}\nconfiguration (GET {}config):\n{config}\n",
+            server.local_addr(),
+            server.issuer(),
+            server.issuer(),
+        ));
+        server
+            .run_until(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await;
+        Ok(String::new())
+    })
 }
 
 /// A runtime for the subcommands that talk to the provider.

@@ -22,6 +22,13 @@ pub enum StartError {
         /// reqwest's reason.
         reason: String,
     },
+    /// The standalone server's configuration (its environment variables or `SIMULATOR_URL`)
+    /// is refused.
+    #[error("the mock server's configuration is refused: {reason}")]
+    Config {
+        /// Every problem, with the field it is about.
+        reason: String,
+    },
     /// The provider's URLs could not be built into an environment.
     #[error("cannot build the provider's environment: {reason}")]
     Environment {
@@ -38,6 +45,7 @@ impl StartError {
             Self::KeyGeneration { .. } => "testkit.start.key_generation",
             Self::HttpClient { .. } => "testkit.start.http_client",
             Self::Environment { .. } => "testkit.start.environment",
+            Self::Config { .. } => "testkit.start.config",
         }
     }
 }

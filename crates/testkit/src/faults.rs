@@ -281,6 +281,7 @@ pub struct Faults {
     pub(crate) id_token_override: Option<String>,
     pub(crate) userinfo_sub_mismatch: bool,
     pub(crate) token_response: Vec<TokenResponseFault>,
+    pub(crate) logout_token: Option<LogoutTokenFault>,
 }
 
 impl Faults {
@@ -403,7 +404,17 @@ impl Faults {
         self.discovery_issuer = other.discovery_issuer.or(self.discovery_issuer);
         self.id_token_override = other.id_token_override.or(self.id_token_override);
         self.userinfo_sub_mismatch |= other.userinfo_sub_mismatch;
+        self.logout_token = other.logout_token.or(self.logout_token);
         self
+    }
+
+    /// The back-channel logout tokens the provider delivers itself (the standalone server, at a
+    /// sign-out through `/logout`) carry this fault.
+    pub fn logout_token(fault: LogoutTokenFault) -> Self {
+        Self {
+            logout_token: Some(fault),
+            ..Self::default()
+        }
     }
 
     /// Parses the simulator's `ID_TOKEN_ERRORS`, `CORE_IDENTITY_ERRORS` and `AUTHORISE_ERRORS`

@@ -110,7 +110,7 @@ impl SigningKey {
         let parsed = pem::parse(pem_text.trim()).map_err(|e| fail(e.to_string()))?;
         let pair = aws_lc_rs::rsa::KeyPair::from_pkcs8(parsed.contents())
             .map_err(|e| fail(e.to_string()))?;
-        let public = RsaPublic::from_key_pair(&pair);
+        let public = RsaComponents::from_key_pair(&pair);
         Ok(Arc::new(Self {
             kid: hex(&sha256(&public.pkcs1_der)),
             alg: Algorithm::RS256,
@@ -239,23 +239,15 @@ pub(crate) fn parse(token: &str) -> Option<Parsed> {
     })
 }
 
-/// A registered client's RSA public key.
-#[derive(Clone)]
-pub(crate) struct RsaPublic {
+/// The public half of an RSA key pair: modulus and exponent, and the PKCS#1 DER the provider's
+/// own `kid`s are digests of.
+struct RsaComponents {
     pkcs1_der: Vec<u8>,
     n: Vec<u8>,
     e: Vec<u8>,
 }
 
-impl fmt::Debug for RsaPublic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RsaPublic")
-            .field("modulus_bytes", &self.n.len())
-            .finish()
-    }
-}
-
-impl RsaPublic {
+impl RsaComponents {
     fn from_key_pair(pair: &aws_lc_rs::rsa::KeyPair) -> Self {
         let public = pair.public_key();
         Self {
@@ -265,6 +257,27 @@ impl RsaPublic {
         }
     }
 
+    fn decoding_key(&self) -> DecodingKey {
+        DecodingKey::from_rsa_raw_components(&self.n, &self.e)
+    }
+}
+
+/// A registered client's RSA public key, with the `kid` its JWKS gave it (if it came from one).
+#[derive(Clone)]
+pub(crate) struct RsaPublic {
+    decoding: DecodingKey,
+    pub(crate) kid: Option<String>,
+}
+
+impl fmt::Debug for RsaPublic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RsaPublic")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RsaPublic {
     /// The public half of a checked RSA private key (PKCS#8 or PKCS#1 PEM).
     pub(crate) fn from_private(key: &RsaPrivateKey) -> Option<Self> {
         let parsed = pem::parse(key.pem().expose_secret().trim()).ok()?;
@@ -272,11 +285,57 @@ impl RsaPublic {
             "RSA PRIVATE KEY" => aws_lc_rs::rsa::KeyPair::from_der(parsed.contents()).ok()?,
             _ => aws_lc_rs::rsa::KeyPair::from_pkcs8(parsed.contents()).ok()?,
         };
-        Some(Self::from_key_pair(&pair))
+        Some(Self {
+            decoding: RsaComponents::from_key_pair(&pair).decoding_key(),
+            kid: None,
+        })
     }
 
-    fn decoding_key(&self) -> DecodingKey {
-        DecodingKey::from_rsa_raw_components(&self.n, &self.e)
+    /// An RSA public key in PEM (`PUBLIC KEY`, SubjectPublicKeyInfo, or PKCS#1 `RSA PUBLIC KEY`),
+    /// as the simulator's `publicKey` holds it: the lines may be run together or the BEGIN/END
+    /// lines left out, so the base64 body is taken and wrapped again.
+    pub(crate) fn from_public_pem(text: &str) -> Option<Self> {
+        let tag = if text.contains("RSA PUBLIC KEY") {
+            "RSA PUBLIC KEY"
+        } else {
+            "PUBLIC KEY"
+        };
+        let body: String = text
+            .replace(&format!("-----BEGIN {tag}-----"), "")
+            .replace(&format!("-----END {tag}-----"), "")
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        if body.is_empty() || body.contains('-') {
+            return None;
+        }
+        let mut pem_text = format!("-----BEGIN {tag}-----\n");
+        for chunk in body.as_bytes().chunks(64) {
+            pem_text.push_str(std::str::from_utf8(chunk).ok()?);
+            pem_text.push('\n');
+        }
+        pem_text.push_str(&format!("-----END {tag}-----\n"));
+        let decoding = DecodingKey::from_rsa_pem(pem_text.as_bytes()).ok()?;
+        Some(Self {
+            decoding,
+            kid: None,
+        })
+    }
+
+    /// An RSA signing key of a JWK set (`kty: RSA`, `n`, `e`; a `use` other than `sig` refused).
+    pub(crate) fn from_jwk(jwk: &Value) -> Option<Self> {
+        let text = |name: &str| jwk.get(name).and_then(Value::as_str);
+        if text("kty") != Some("RSA") || text("use").is_some_and(|u| u != "sig") {
+            return None;
+        }
+        let (n, e) = (b64_decode(text("n")?)?, b64_decode(text("e")?)?);
+        if n.len() < 256 || e.is_empty() {
+            return None;
+        }
+        Some(Self {
+            decoding: DecodingKey::from_rsa_raw_components(&n, &e),
+            kid: text("kid").map(str::to_owned),
+        })
     }
 
     /// Whether `parsed` carries a valid signature by this key under `alg`.
@@ -284,7 +343,7 @@ impl RsaPublic {
         jsonwebtoken::crypto::verify(
             &parsed.signature,
             parsed.signing_input.as_bytes(),
-            &self.decoding_key(),
+            &self.decoding,
             alg,
         )
         .unwrap_or(false)

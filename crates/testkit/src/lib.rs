@@ -138,6 +138,7 @@ mod jwt;
 mod provider;
 mod record;
 mod recorder;
+mod server;
 mod session_contract;
 mod state;
 mod user;
@@ -151,6 +152,10 @@ pub use harness::{Harness, TEST_CLIENT_KEY, auth_service, identity_service};
 pub use provider::{MockKey, MockOneLogin};
 pub use record::{DecodedJwt, RecordedRequest};
 pub use recorder::{MetricsRecorder, RecorderInstallError, Series};
+pub use server::{
+    DEFAULT_CLIENT_ID, DEFAULT_CLIENT_PUBLIC_KEY, DEFAULT_PORT, DEFAULT_SUB, MockServer,
+    MockServerBuilder,
+};
 pub use session_contract::session_store_contract;
 pub use user::{MockIdentity, MockUser};
 

@@ -19,7 +19,7 @@ use crate::faults::{Faults, LogoutTokenFault};
 use crate::handlers::Dispatcher;
 use crate::jwt::{self, SigningKey, random_id};
 use crate::record::RecordedRequest;
-use crate::state::{Client, ID_TOKEN_LIFETIME, Keys, LOGOUT_TOKEN_LIFETIME, Shared};
+use crate::state::{Client, ID_TOKEN_LIFETIME, Keys, Shared};
 use crate::user::MockUser;
 
 /// The `User-Agent` the testkit sends when it plays the browser.
@@ -72,9 +72,12 @@ pub struct MockOneLogin {
 }
 
 struct Inner {
-    server: MockServer,
+    /// The wiremock server of the in-process mock (kept alive with the handle); `None` for the
+    /// standalone server, which serves the same state itself.
+    _server: Option<MockServer>,
+    addr: SocketAddr,
     shared: Arc<Shared>,
-    environment: Environment,
+    environment: Option<Environment>,
     http: reqwest::Client,
 }
 
@@ -115,7 +118,6 @@ impl MockOneLogin {
     /// # Errors
     /// A [`StartError`] if no loopback port can be bound or a key cannot be generated.
     pub async fn try_start_with_clock(clock: Arc<dyn Clock>) -> Result<Self, StartError> {
-        jwt::install_crypto_provider();
         let listener =
             TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).map_err(|e| StartError::Bind {
                 reason: e.to_string(),
@@ -132,39 +134,7 @@ impl MockOneLogin {
         let identity_issuer = issuer
             .join("identity/")
             .map_err(|e| env_error(e.to_string()))?;
-        let did_url = issuer
-            .join(".well-known/did.json")
-            .map_err(|e| env_error(e.to_string()))?;
-        let did = did_web_for(&did_url);
-        let environment = Environment::custom(
-            issuer.as_str(),
-            Some(identity_issuer.as_str()),
-            Some(did_url.as_str()),
-            Some(&did),
-        )
-        .map_err(|e| env_error(e.to_string()))?;
-
-        let id_es256 = SigningKey::generate_es256()?;
-        let id_rs256 = SigningKey::generate_rs256()?;
-        let identity = SigningKey::generate_es256()?;
-        let keys = Keys {
-            jwks: vec![id_es256.clone(), id_rs256.clone()],
-            id_es256,
-            id_rs256,
-            did: vec![identity.clone()],
-            identity,
-            unpublished: SigningKey::generate_es256()?,
-        };
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(15))
-            .no_proxy()
-            .build()
-            .map_err(|e| StartError::HttpClient {
-                reason: e.to_string(),
-            })?;
-
-        let shared = Arc::new(Shared::new(issuer, did, identity_issuer, clock, keys));
+        let shared = Arc::new(Self::new_shared(issuer, identity_issuer, clock, false)?);
         let server = MockServer::builder()
             .listener(listener)
             .disable_request_recording()
@@ -176,14 +146,89 @@ impl MockOneLogin {
             })
             .mount(&server)
             .await;
+        let addr = *server.address();
+        Self::from_parts(shared, addr, Some(server))
+    }
+
+    /// A provider's state with fresh keys: the ES256 and RS256 ID-token keys published, the
+    /// ES256 identity key in the DID document `<issuer>.well-known/did.json`.
+    pub(crate) fn new_shared(
+        issuer: Url,
+        identity_issuer: Url,
+        clock: Arc<dyn Clock>,
+        logout_delivers: bool,
+    ) -> Result<Shared, StartError> {
+        jwt::install_crypto_provider();
+        let did_url = issuer
+            .join(".well-known/did.json")
+            .map_err(|e| StartError::Environment {
+                reason: e.to_string(),
+            })?;
+        let did = did_web_for(&did_url);
+        let id_es256 = SigningKey::generate_es256()?;
+        let id_rs256 = SigningKey::generate_rs256()?;
+        let identity = SigningKey::generate_es256()?;
+        let keys = Keys {
+            jwks: vec![id_es256.clone(), id_rs256.clone()],
+            id_es256,
+            id_rs256,
+            did: vec![identity.clone()],
+            identity,
+            unpublished: SigningKey::generate_es256()?,
+        };
+        let mut shared = Shared::new(issuer, did, identity_issuer, clock, keys);
+        shared.logout_delivers = logout_delivers;
+        Ok(shared)
+    }
+
+    /// A handle on a provider whose state is `shared`, served at `addr` (by wiremock, or by the
+    /// standalone server when `server` is `None`).
+    pub(crate) fn from_parts(
+        shared: Arc<Shared>,
+        addr: SocketAddr,
+        server: Option<MockServer>,
+    ) -> Result<Self, StartError> {
+        let did_url =
+            shared
+                .issuer
+                .join(".well-known/did.json")
+                .map_err(|e| StartError::Environment {
+                    reason: e.to_string(),
+                })?;
+        // The facade takes plain http only on loopback: a standalone server reached at, say,
+        // `http://simulator:3000` serves relying parties in other languages, not the facade.
+        let environment = Environment::custom(
+            shared.issuer.as_str(),
+            Some(shared.identity_issuer.as_str()),
+            Some(did_url.as_str()),
+            Some(&shared.did),
+        )
+        .ok();
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(15))
+            .no_proxy()
+            .build()
+            .map_err(|e| StartError::HttpClient {
+                reason: e.to_string(),
+            })?;
         Ok(Self {
             inner: Arc::new(Inner {
-                server,
+                _server: server,
+                addr,
                 shared,
                 environment,
                 http,
             }),
         })
+    }
+
+    pub(crate) fn shared_arc(&self) -> &Arc<Shared> {
+        &self.inner.shared
+    }
+
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.inner.http
     }
 
     fn shared(&self) -> &Shared {
@@ -197,25 +242,41 @@ impl MockOneLogin {
 
     /// The socket address the provider listens on (always loopback).
     pub fn local_addr(&self) -> SocketAddr {
-        *self.inner.server.address()
+        self.inner.addr
     }
 
     /// A custom environment for this provider: the issuer, the identity issuer
     /// `<issuer>identity/`, the DID document `<issuer>.well-known/did.json` and the controller
     /// `did:web:127.0.0.1%3APORT`.
+    ///
+    /// # Panics
+    /// Only for a standalone [`MockServer`](crate::MockServer) whose `SIMULATOR_URL` is plain
+    /// http on a host other than loopback, which the facade refuses as a provider; use
+    /// [`MockOneLogin::try_environment`] there.
     pub fn environment(&self) -> Environment {
+        match self.try_environment() {
+            Some(env) => env,
+            None => panic!(
+                "the facade refuses {} as a provider (plain http off loopback)",
+                self.issuer()
+            ),
+        }
+    }
+
+    /// [`MockOneLogin::environment`], or `None` where the facade would refuse the provider.
+    pub fn try_environment(&self) -> Option<Environment> {
         self.inner.environment.clone()
     }
 
     /// The `[provider]` table of a services file pointing at this provider.
     pub fn provider_spec(&self) -> ProviderSpec {
-        let env = &self.inner.environment;
+        let shared = self.shared();
         ProviderSpec {
             environment: Some("custom".into()),
-            issuer: Some(env.issuer().as_str().to_owned()),
-            identity_issuer: Some(env.identity_issuer().as_str().to_owned()),
-            did_document_url: Some(env.did_document_url().as_str().to_owned()),
-            did_controller: Some(env.did_controller().to_owned()),
+            issuer: Some(shared.issuer.as_str().to_owned()),
+            identity_issuer: Some(shared.identity_issuer.as_str().to_owned()),
+            did_document_url: Some(shared.url(".well-known/did.json")),
+            did_controller: Some(shared.did.clone()),
             ..ProviderSpec::default()
         }
     }
@@ -351,7 +412,7 @@ impl MockOneLogin {
     /// The pairwise `sub` the current user has in `service`'s sector.
     pub fn subject_for(&self, service: &ServiceConfig) -> String {
         let user = self.user();
-        govuk_one_login_sector::pairwise_subject(service.sector(), &user.internal_id, &user.salt)
+        user.subject(service.sector())
     }
 
     /// The claims of a valid ID token for `service` and the current user, issued now: a starting
@@ -433,57 +494,7 @@ impl MockOneLogin {
         sub: &str,
         fault: Option<LogoutTokenFault>,
     ) -> String {
-        let now = self.shared().now();
-        let keys = self.shared().lock().keys.clone();
-        let mut claims = json!({
-            "iss": self.shared().issuer.as_str(),
-            "aud": client_id,
-            "sub": sub,
-            "iat": now,
-            "exp": now + LOGOUT_TOKEN_LIFETIME,
-            "jti": random_id(16),
-            "events": { BACKCHANNEL_EVENT: {} }
-        });
-        let mut key = keys.id_es256.clone();
-        let mut typ = "logout+jwt";
-        match fault {
-            None
-            | Some(LogoutTokenFault::InvalidAlgHeader | LogoutTokenFault::InvalidSignature) => {}
-            Some(LogoutTokenFault::InvalidIss) => {
-                claims["iss"] = json!("https://example.com/identity-provider")
-            }
-            Some(LogoutTokenFault::InvalidAud) => claims["aud"] = json!(format!("not-{client_id}")),
-            Some(LogoutTokenFault::UnknownKid) => key.clone_from(&keys.unpublished),
-            Some(LogoutTokenFault::Expired) => {
-                claims["iat"] = json!(now - 86_400 - LOGOUT_TOKEN_LIFETIME);
-                claims["exp"] = json!(now - 86_400);
-            }
-            Some(LogoutTokenFault::IssuedInFuture) => {
-                claims["iat"] = json!(now + 86_400);
-                claims["exp"] = json!(now + 86_400 + LOGOUT_TOKEN_LIFETIME);
-            }
-            Some(LogoutTokenFault::MissingSub) => remove(&mut claims, "sub"),
-            Some(LogoutTokenFault::MissingJti) => remove(&mut claims, "jti"),
-            Some(LogoutTokenFault::MissingEvents) => remove(&mut claims, "events"),
-            Some(LogoutTokenFault::WrongEvent) => {
-                claims["events"] = json!({ "http://schemas.openid.net/event/other": {} });
-            }
-            Some(LogoutTokenFault::NonEmptyEvent) => {
-                claims["events"] = json!({ BACKCHANNEL_EVENT: { "reason": "testkit" } });
-            }
-            Some(LogoutTokenFault::WithNonce) => claims["nonce"] = json!(random_id(16)),
-            Some(LogoutTokenFault::WrongTyp) => typ = "JWT",
-        }
-        let header = json!({ "alg": "ES256", "typ": typ, "kid": key.kid });
-        let token = key.sign(&header, &claims);
-        match fault {
-            Some(LogoutTokenFault::InvalidAlgHeader) => jwt::replace_header(
-                &token,
-                &json!({ "alg": "HS256", "typ": typ, "kid": key.kid }),
-            ),
-            Some(LogoutTokenFault::InvalidSignature) => jwt::garble_signature(&token),
-            _ => token,
-        }
+        crate::handlers::mint_logout_token(self.shared(), client_id, sub, fault)
     }
 
     /// POSTs `logout_token=<token>` (form-encoded) to `url`, as One Login delivers back-channel
@@ -596,10 +607,4 @@ enum Signer {
     Key(Arc<SigningKey>, Option<String>),
     Hmac(Vec<u8>),
     Unsigned,
-}
-
-fn remove(claims: &mut Value, name: &str) {
-    if let Value::Object(map) = claims {
-        map.remove(name);
-    }
 }

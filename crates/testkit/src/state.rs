@@ -32,7 +32,19 @@ pub(crate) enum RegisteredAuth {
     /// The public keys One Login knows for the service: its current key, and the others its
     /// JWKS publishes when it has a `jwks_uri`.
     PrivateKeyJwt(Vec<RsaPublic>),
+    /// The keys the client publishes at this JWKS URL, fetched when an assertion or a request
+    /// object names a `kid` the provider has not seen (the simulator's `publicKeySource: JWKS`).
+    Jwks(Url),
     ClientSecretPost(SecretString),
+    /// An Argon2id hash of the client secret in PHC form (the simulator's `CLIENT_SECRET_HASH`).
+    ClientSecretHash(String),
+}
+
+impl RegisteredAuth {
+    /// Whether the client authenticates with a secret (and so may not prove identity).
+    pub(crate) fn is_secret(&self) -> bool {
+        matches!(self, Self::ClientSecretPost(_) | Self::ClientSecretHash(_))
+    }
 }
 
 /// A client as the provider has it registered.
@@ -50,6 +62,9 @@ pub(crate) struct Client {
     pub(crate) allowed_levels: Vec<IdentityLevel>,
     pub(crate) pkce_enforced: bool,
     pub(crate) jar_required: bool,
+    /// Where a sign-out at `/logout` delivers a back-channel logout token, when the provider
+    /// delivers them (the standalone server does; the in-process mock leaves it to the test).
+    pub(crate) back_channel_logout_uri: Option<Url>,
 }
 
 impl Client {
@@ -93,6 +108,51 @@ impl Client {
             allowed_levels,
             pkce_enforced: service.pkce(),
             jar_required: service.request_objects(),
+            back_channel_logout_uri: service.back_channel_logout_uri().cloned(),
+        }
+    }
+}
+
+/// Why no key can check a client's JWT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NoKeys {
+    /// The client authenticates with a secret.
+    SecretClient,
+    /// Its keys come from a JWKS and the JWT header names no `kid`.
+    NoKid,
+    /// No key with the header's `kid` in the client's JWKS.
+    UnknownKid,
+}
+
+impl State {
+    /// The keys that may have signed a JWT of `client` whose header names `kid`: the registered
+    /// ones, or for a JWKS client the fetched key with that `kid` (the simulator requires one).
+    pub(crate) fn verification_keys(
+        &self,
+        client: &Client,
+        kid: Option<&str>,
+    ) -> Result<Vec<RsaPublic>, NoKeys> {
+        match &client.auth {
+            RegisteredAuth::PrivateKeyJwt(keys) => Ok(keys.clone()),
+            RegisteredAuth::Jwks(url) => {
+                let kid = kid.ok_or(NoKeys::NoKid)?;
+                let keys: Vec<RsaPublic> = self
+                    .client_jwks
+                    .get(url.as_str())
+                    .into_iter()
+                    .flatten()
+                    .filter(|k| k.kid.as_deref() == Some(kid))
+                    .cloned()
+                    .collect();
+                if keys.is_empty() {
+                    Err(NoKeys::UnknownKid)
+                } else {
+                    Ok(keys)
+                }
+            }
+            RegisteredAuth::ClientSecretPost(_) | RegisteredAuth::ClientSecretHash(_) => {
+                Err(NoKeys::SecretClient)
+            }
         }
     }
 }
@@ -170,6 +230,33 @@ pub(crate) struct State {
     pub(crate) access_tokens: HashMap<String, AccessGrant>,
     pub(crate) used_jtis: HashSet<String>,
     pub(crate) requests: Vec<RecordedRequest>,
+    /// The RSA keys fetched from each client JWKS URL.
+    pub(crate) client_jwks: HashMap<String, Vec<RsaPublic>>,
+    /// Back-channel logout tokens waiting to be delivered (the server sends them after it
+    /// answers the request that queued them).
+    pub(crate) outbox: Vec<Delivery>,
+    /// Every back-channel delivery made, with its outcome.
+    pub(crate) deliveries: Vec<DeliveryRecord>,
+}
+
+/// A back-channel logout token to deliver.
+#[derive(Debug, Clone)]
+pub(crate) struct Delivery {
+    pub(crate) url: Url,
+    pub(crate) client_id: String,
+    pub(crate) sub: String,
+    pub(crate) token: String,
+}
+
+/// A back-channel delivery made: where, for whom, and what the relying party answered.
+#[derive(Debug, Clone)]
+pub(crate) struct DeliveryRecord {
+    pub(crate) url: String,
+    pub(crate) client_id: String,
+    pub(crate) sub: String,
+    /// The HTTP status, or `None` when the POST did not complete.
+    pub(crate) status: Option<u16>,
+    pub(crate) error: Option<String>,
 }
 
 /// The fixed facts about a running provider, and its state.
@@ -179,6 +266,8 @@ pub(crate) struct Shared {
     pub(crate) did: String,
     pub(crate) identity_issuer: Url,
     pub(crate) clock: Arc<dyn Clock>,
+    /// Whether `/logout` queues a back-channel logout for clients with a back-channel URI.
+    pub(crate) logout_delivers: bool,
     state: Mutex<State>,
 }
 
@@ -195,6 +284,7 @@ impl Shared {
             did,
             identity_issuer,
             clock,
+            logout_delivers: false,
             state: Mutex::new(State {
                 clients: HashMap::new(),
                 user: MockUser::default(),
@@ -206,6 +296,9 @@ impl Shared {
                 access_tokens: HashMap::new(),
                 used_jtis: HashSet::new(),
                 requests: Vec::new(),
+                client_jwks: HashMap::new(),
+                outbox: Vec::new(),
+                deliveries: Vec::new(),
             }),
         }
     }

@@ -26,6 +26,10 @@ pub struct MockUser {
     pub internal_id: String,
     /// The per-user salt hashed into `sub`.
     pub salt: Vec<u8>,
+    /// A `sub` sent to every service as it is, instead of the pairwise one (the GDS simulator's
+    /// `responseConfiguration.sub`, which the standalone [`MockServer`](crate::MockServer)
+    /// uses). `None`: pairwise per sector, as One Login computes it.
+    pub fixed_sub: Option<String>,
     /// `email` (scope `email`).
     pub email: String,
     /// `email_verified`.
@@ -45,12 +49,24 @@ impl Default for MockUser {
         Self {
             internal_id: "urn:fdc:gov.uk:2022:testkit-geoffrey-hearnshaw".into(),
             salt: b"testkit-salt-geoffrey-hearnshaw".to_vec(),
+            fixed_sub: None,
             email: "test@example.com".into(),
             email_verified: true,
             phone_number: Some("+447123456789".into()),
             phone_number_verified: true,
             identity: Some(MockIdentity::default()),
             return_codes: Vec::new(),
+        }
+    }
+}
+
+impl MockUser {
+    /// The `sub` this person has in `sector`: [`MockUser::fixed_sub`] if set, else the pairwise
+    /// subject One Login would send.
+    pub fn subject(&self, sector: &str) -> String {
+        match &self.fixed_sub {
+            Some(sub) => sub.clone(),
+            None => govuk_one_login_sector::pairwise_subject(sector, &self.internal_id, &self.salt),
         }
     }
 }
@@ -91,6 +107,9 @@ pub struct MockIdentity {
     pub passports: Option<Value>,
     /// The `drivingPermit` claim, if the user proved with a driving licence.
     pub driving_permits: Option<Value>,
+    /// The core identity JWT's whole `vc` claim, sent as it is (the simulator's
+    /// `coreIdentityVerifiableCredentials`); `None`: built from `names` and `birth_dates`.
+    pub vc: Option<Value>,
 }
 
 impl Default for MockIdentity {
@@ -120,6 +139,7 @@ impl Default for MockIdentity {
             }]),
             passports: None,
             driving_permits: None,
+            vc: None,
         }
     }
 }
@@ -154,6 +174,7 @@ impl fmt::Debug for MockIdentity {
                 "driving_permits",
                 &self.driving_permits.as_ref().map(|_| "[redacted]"),
             )
+            .field("vc", &self.vc.as_ref().map(|_| "[redacted]"))
             .finish()
     }
 }

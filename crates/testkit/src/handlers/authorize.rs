@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::{Incoming, Reply, first, has_duplicates, single};
 use crate::jwt::{self, random_id};
-use crate::state::{ASSERTION_SKEW, Client, CodeGrant, RegisteredAuth, Shared};
+use crate::state::{ASSERTION_SKEW, Client, CodeGrant, Shared};
 
 type Params = Vec<(String, String)>;
 /// An OAuth error (`error`, `error_description`) to redirect with later.
@@ -240,10 +240,7 @@ fn check_vtr(client: &Client, vtr: Option<&str>) -> Result<VectorOfTrust, &'stat
         Some(v) => VectorOfTrust::parse_vtr_param(v).map_err(|_| "Request vtr not valid")?,
     };
     for v in &vectors {
-        if v.requests_identity()
-            && (!client.identity_allowed
-                || matches!(client.auth, RegisteredAuth::ClientSecretPost(_)))
-        {
+        if v.requests_identity() && (!client.identity_allowed || client.auth.is_secret()) {
             return Err("Request vtr is not permitted");
         }
         if v.identity()
@@ -334,7 +331,8 @@ fn request_object(
             Reply::text(400, "Validation failed")
         });
     };
-    let RegisteredAuth::PrivateKeyJwt(keys) = &client.auth else {
+    let kid = parsed.header.get("kid").and_then(Value::as_str);
+    let Ok(keys) = shared.lock().verification_keys(client, kid) else {
         return Err(Reply::text(400, "Validation failed"));
     };
     if !keys.iter().any(|k| k.verifies(&parsed, alg)) {

@@ -4,8 +4,12 @@ use govuk_one_login_core::Url;
 use serde_json::Value;
 
 use super::{Incoming, Reply, first};
-use crate::jwt;
-use crate::state::Shared;
+use serde_json::json;
+
+use crate::faults::LogoutTokenFault;
+use crate::jwt::{self, random_id};
+use crate::provider::BACKCHANNEL_EVENT;
+use crate::state::{Delivery, LOGOUT_TOKEN_LIFETIME, Shared};
 
 /// The WAF's limit on the `/logout` query string.
 const MAX_QUERY: usize = 2048;
@@ -58,6 +62,22 @@ pub(super) fn logout(shared: &Shared, req: &Incoming) -> Reply {
     let Some(client) = shared.lock().clients.get(&aud).cloned() else {
         return error_page(shared, "unauthorized_client", "client not found");
     };
+    // The person signs out of One Login: every service they are signed in to hears of it on
+    // its back channel (the standalone server delivers; the in-process mock leaves it to tests).
+    if let (true, Some(url), Some(sub)) = (
+        shared.logout_delivers,
+        client.back_channel_logout_uri.clone(),
+        parsed.claims.get("sub").and_then(Value::as_str),
+    ) {
+        let fault = shared.lock().faults.logout_token;
+        let token = mint_logout_token(shared, &client.client_id, sub, fault);
+        shared.lock().outbox.push(Delivery {
+            url,
+            client_id: client.client_id.clone(),
+            sub: sub.to_owned(),
+            token,
+        });
+    }
     let Some(raw) = first(&req.query, "post_logout_redirect_uri") else {
         return Reply::redirect(&signed_out);
     };
@@ -75,4 +95,69 @@ pub(super) fn logout(shared: &Shared, req: &Incoming) -> Reply {
         target.query_pairs_mut().append_pair("state", state);
     }
     Reply::redirect(target.as_str())
+}
+
+/// A back-channel logout token for `sub` at `client_id`, as One Login mints them, or with `fault`.
+pub(crate) fn mint_logout_token(
+    shared: &Shared,
+    client_id: &str,
+    sub: &str,
+    fault: Option<LogoutTokenFault>,
+) -> String {
+    let now = shared.now();
+    let keys = shared.lock().keys.clone();
+    let mut claims = json!({
+        "iss": shared.issuer.as_str(),
+        "aud": client_id,
+        "sub": sub,
+        "iat": now,
+        "exp": now + LOGOUT_TOKEN_LIFETIME,
+        "jti": random_id(16),
+        "events": { BACKCHANNEL_EVENT: {} }
+    });
+    let mut key = keys.id_es256.clone();
+    let mut typ = "logout+jwt";
+    match fault {
+        None | Some(LogoutTokenFault::InvalidAlgHeader | LogoutTokenFault::InvalidSignature) => {}
+        Some(LogoutTokenFault::InvalidIss) => {
+            claims["iss"] = json!("https://example.com/identity-provider")
+        }
+        Some(LogoutTokenFault::InvalidAud) => claims["aud"] = json!(format!("not-{client_id}")),
+        Some(LogoutTokenFault::UnknownKid) => key.clone_from(&keys.unpublished),
+        Some(LogoutTokenFault::Expired) => {
+            claims["iat"] = json!(now - 86_400 - LOGOUT_TOKEN_LIFETIME);
+            claims["exp"] = json!(now - 86_400);
+        }
+        Some(LogoutTokenFault::IssuedInFuture) => {
+            claims["iat"] = json!(now + 86_400);
+            claims["exp"] = json!(now + 86_400 + LOGOUT_TOKEN_LIFETIME);
+        }
+        Some(LogoutTokenFault::MissingSub) => remove(&mut claims, "sub"),
+        Some(LogoutTokenFault::MissingJti) => remove(&mut claims, "jti"),
+        Some(LogoutTokenFault::MissingEvents) => remove(&mut claims, "events"),
+        Some(LogoutTokenFault::WrongEvent) => {
+            claims["events"] = json!({ "http://schemas.openid.net/event/other": {} });
+        }
+        Some(LogoutTokenFault::NonEmptyEvent) => {
+            claims["events"] = json!({ BACKCHANNEL_EVENT: { "reason": "testkit" } });
+        }
+        Some(LogoutTokenFault::WithNonce) => claims["nonce"] = json!(random_id(16)),
+        Some(LogoutTokenFault::WrongTyp) => typ = "JWT",
+    }
+    let header = json!({ "alg": "ES256", "typ": typ, "kid": key.kid });
+    let token = key.sign(&header, &claims);
+    match fault {
+        Some(LogoutTokenFault::InvalidAlgHeader) => jwt::replace_header(
+            &token,
+            &json!({ "alg": "HS256", "typ": typ, "kid": key.kid }),
+        ),
+        Some(LogoutTokenFault::InvalidSignature) => jwt::garble_signature(&token),
+        _ => token,
+    }
+}
+
+fn remove(claims: &mut Value, name: &str) {
+    if let Value::Object(map) = claims {
+        map.remove(name);
+    }
 }

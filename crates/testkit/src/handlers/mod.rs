@@ -7,6 +7,8 @@ mod logout;
 mod token;
 mod userinfo;
 
+pub(crate) use logout::mint_logout_token;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,13 +33,29 @@ pub(crate) struct Incoming {
 
 impl Incoming {
     fn from_request(request: &Request) -> Self {
-        let headers: Vec<(String, String)> = request
-            .headers
-            .iter()
+        Self::from_parts(
+            request.method.as_str(),
+            &request.url,
+            request
+                .headers
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_bytes())),
+            &request.body,
+        )
+    }
+
+    /// A request from its method, URL (path and query), headers and body.
+    pub(crate) fn from_parts<'a>(
+        method: &str,
+        url: &url::Url,
+        headers: impl Iterator<Item = (&'a str, &'a [u8])>,
+        body: &[u8],
+    ) -> Self {
+        let headers: Vec<(String, String)> = headers
             .map(|(k, v)| {
                 (
-                    k.as_str().to_ascii_lowercase(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    k.to_ascii_lowercase(),
+                    String::from_utf8_lossy(v).into_owned(),
                 )
             })
             .collect();
@@ -49,17 +67,15 @@ impl Incoming {
                 })
         });
         let form = if is_form {
-            url::form_urlencoded::parse(&request.body)
-                .into_owned()
-                .collect()
+            url::form_urlencoded::parse(body).into_owned().collect()
         } else {
             Vec::new()
         };
         Self {
-            method: request.method.as_str().to_owned(),
-            path: request.url.path().to_owned(),
-            raw_query_len: request.url.query().map_or(0, str::len),
-            query: request.url.query_pairs().into_owned().collect(),
+            method: method.to_owned(),
+            path: url.path().to_owned(),
+            raw_query_len: url.query().map_or(0, str::len),
+            query: url.query_pairs().into_owned().collect(),
             headers,
             form,
             is_form,
@@ -159,6 +175,30 @@ impl Reply {
         self
     }
 
+    /// The `Content-Type` and bytes of the body.
+    pub(crate) fn body_bytes(&self) -> Option<(String, Vec<u8>)> {
+        let content_type = self
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+            .map(|(_, v)| v.clone());
+        match &self.body {
+            Body::Empty => None,
+            Body::Text(s) => Some((
+                content_type.unwrap_or_else(|| "text/plain; charset=utf-8".into()),
+                s.clone().into_bytes(),
+            )),
+            Body::Json(v) => Some((
+                content_type.unwrap_or_else(|| "application/json".into()),
+                serde_json::to_vec(v).unwrap_or_default(),
+            )),
+            Body::Raw(bytes, mime) => Some((
+                content_type.unwrap_or_else(|| (*mime).into()),
+                bytes.clone(),
+            )),
+        }
+    }
+
     fn into_template(self) -> ResponseTemplate {
         let mut t = ResponseTemplate::new(self.status);
         let content_type = self
@@ -202,26 +242,30 @@ pub(crate) struct Dispatcher {
 
 impl Respond for Dispatcher {
     fn respond(&self, request: &Request) -> ResponseTemplate {
-        let incoming = Incoming::from_request(request);
-        let reply = route(&self.shared, &incoming);
-        let client_assertion = first(&incoming.form, "client_assertion")
-            .and_then(jwt::parse)
-            .map(|p| DecodedJwt {
-                header: p.header,
-                claims: p.claims,
-            });
-        let record = RecordedRequest {
-            method: incoming.method,
-            path: incoming.path,
-            query: incoming.query,
-            headers: incoming.headers,
-            form: incoming.form,
-            client_assertion,
-            status: reply.status,
-        };
-        self.shared.lock().requests.push(record);
-        reply.into_template()
+        handle(&self.shared, Incoming::from_request(request)).into_template()
     }
+}
+
+/// Answers a request and records it.
+pub(crate) fn handle(shared: &Shared, incoming: Incoming) -> Reply {
+    let reply = route(shared, &incoming);
+    let client_assertion = first(&incoming.form, "client_assertion")
+        .and_then(jwt::parse)
+        .map(|p| DecodedJwt {
+            header: p.header,
+            claims: p.claims,
+        });
+    let record = RecordedRequest {
+        method: incoming.method,
+        path: incoming.path,
+        query: incoming.query,
+        headers: incoming.headers,
+        form: incoming.form,
+        client_assertion,
+        status: reply.status,
+    };
+    shared.lock().requests.push(record);
+    reply
 }
 
 fn route(shared: &Shared, req: &Incoming) -> Reply {

@@ -8,7 +8,7 @@ use super::{Body, Incoming, Reply, has_duplicates, single};
 use crate::faults::{IdTokenFault, TokenResponseFault};
 use crate::jwt::{self, at_hash, random_id};
 use crate::state::{
-    ACCESS_TOKEN_LIFETIME, ASSERTION_SKEW, AccessGrant, CODE_LIFETIME, ID_TOKEN_LIFETIME,
+    ACCESS_TOKEN_LIFETIME, ASSERTION_SKEW, AccessGrant, CODE_LIFETIME, ID_TOKEN_LIFETIME, NoKeys,
     RegisteredAuth, Shared, State,
 };
 
@@ -113,11 +113,7 @@ pub(super) fn token(shared: &Shared, req: &Incoming) -> Reply {
         },
     );
 
-    let sub = govuk_one_login_sector::pairwise_subject(
-        &client.sector,
-        &grant.user.internal_id,
-        &grant.user.salt,
-    );
+    let sub = grant.user.subject(&client.sector);
     let faults = state.faults.clone();
     let mut claims = json!({
         "iss": shared.issuer.as_str(),
@@ -228,6 +224,16 @@ fn apply_claims_fault(claims: &mut Value, fault: IdTokenFault, now: i64) {
     }
 }
 
+/// Whether `secret` matches an Argon2 hash in PHC form (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`).
+fn argon2_matches(hash: &str, secret: &str) -> bool {
+    use argon2::{Argon2, PasswordHash, PasswordVerifier};
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(secret.as_bytes(), &parsed)
+            .is_ok()
+    })
+}
+
 /// RFC 7636 §4.1: 43–128 characters from the unreserved set.
 fn well_formed_verifier(v: &str) -> bool {
     (43..=128).contains(&v.len())
@@ -254,13 +260,19 @@ fn authenticate(shared: &Shared, state: &mut State, req: &Incoming) -> Result<St
         let Some(client) = state.clients.get(client_id) else {
             return Err(bad("invalid_client", "Client authentication failed"));
         };
-        let RegisteredAuth::ClientSecretPost(expected) = &client.auth else {
-            return Err(bad(
-                "invalid_client",
-                "Client is not registered to use client_secret_post",
-            ));
+        let matches = match &client.auth {
+            RegisteredAuth::ClientSecretPost(expected) => {
+                constant_time_eq(expected.expose_secret().as_bytes(), secret.as_bytes())
+            }
+            RegisteredAuth::ClientSecretHash(hash) => argon2_matches(hash, secret),
+            RegisteredAuth::PrivateKeyJwt(_) | RegisteredAuth::Jwks(_) => {
+                return Err(bad(
+                    "invalid_client",
+                    "Client is not registered to use client_secret_post",
+                ));
+            }
         };
-        if !constant_time_eq(expected.expose_secret().as_bytes(), secret.as_bytes()) {
+        if !matches {
             return Err(bad("invalid_client", "Client authentication failed"));
         }
         return Ok(client_id.to_owned());
@@ -304,11 +316,27 @@ fn check_assertion(
     let Some(client) = state.clients.get(sub) else {
         return Err(bad("invalid_client", "Client not found"));
     };
-    let RegisteredAuth::PrivateKeyJwt(keys) = &client.auth else {
-        return Err(bad(
-            "invalid_client",
-            "Client is not registered to use private_key_jwt",
-        ));
+    let kid = parsed.header.get("kid").and_then(Value::as_str);
+    let keys = match state.verification_keys(client, kid) {
+        Ok(keys) => keys,
+        Err(NoKeys::SecretClient) => {
+            return Err(bad(
+                "invalid_client",
+                "Client is not registered to use private_key_jwt",
+            ));
+        }
+        Err(NoKeys::NoKid) => {
+            return Err(bad(
+                "invalid_client",
+                "private_key_jwt has no kid, and the client's keys come from its JWKS",
+            ));
+        }
+        Err(NoKeys::UnknownKid) => {
+            return Err(bad(
+                "invalid_client",
+                "No key with the private_key_jwt's kid in the client's JWKS",
+            ));
+        }
     };
     // One Login verifies with an RSA verifier: only RS* and PS* can ever pass.
     let alg = parsed

@@ -49,8 +49,7 @@ pub(super) fn userinfo(shared: &Shared, req: &Incoming) -> Reply {
     drop(state);
 
     let user = &grant.user;
-    let sub =
-        govuk_one_login_sector::pairwise_subject(&grant.sector, &user.internal_id, &user.salt);
+    let sub = user.subject(&grant.sector);
     let mut body = Map::new();
     let served_sub = if faults.userinfo_sub_mismatch {
         govuk_one_login_sector::pairwise_subject(
@@ -110,6 +109,10 @@ pub(super) fn userinfo(shared: &Shared, req: &Incoming) -> Reply {
                             }
                         }
                     });
+                    let mut claims = claims;
+                    if let Some(vc) = &identity.vc {
+                        claims["vc"] = vc.clone();
+                    }
                     Some(json!(core_identity_jwt(
                         shared,
                         claims,
@@ -128,7 +131,7 @@ pub(super) fn userinfo(shared: &Shared, req: &Incoming) -> Reply {
                 )),
                 _ => None,
             };
-            if let Some(v) = value {
+            if let Some(v) = value.filter(|v| !v.is_null()) {
                 body.insert(claim.uri().into(), v);
             }
         }
