@@ -153,8 +153,8 @@ pub use provider::{MockKey, MockOneLogin};
 pub use record::{DecodedJwt, RecordedRequest};
 pub use recorder::{MetricsRecorder, RecorderInstallError, Series};
 pub use server::{
-    DEFAULT_CLIENT_ID, DEFAULT_CLIENT_PUBLIC_KEY, DEFAULT_PORT, DEFAULT_SUB, MockServer,
-    MockServerBuilder,
+    DEFAULT_CLIENT_ID, DEFAULT_CLIENT_PRIVATE_KEY, DEFAULT_CLIENT_PUBLIC_KEY, DEFAULT_PORT,
+    DEFAULT_SUB, MockServer, MockServerBuilder,
 };
 pub use session_contract::session_store_contract;
 pub use user::{MockIdentity, MockUser};

@@ -28,7 +28,9 @@ use crate::record::RecordedRequest;
 use crate::state::{DeliveryRecord, RegisteredAuth, Shared};
 
 use config::{ConfigError, SimConfig};
-pub use config::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_PUBLIC_KEY, DEFAULT_SUB};
+pub use config::{
+    DEFAULT_CLIENT_ID, DEFAULT_CLIENT_PRIVATE_KEY, DEFAULT_CLIENT_PUBLIC_KEY, DEFAULT_SUB,
+};
 
 /// The simulator's port.
 pub const DEFAULT_PORT: u16 = 3000;
