@@ -198,7 +198,10 @@ token_auth = {{ key_file = "simulator-key.pem" }}
     // proving their identity: the core identity JWT the mock issues as the simulator does
     // (`iss` the issuer itself, the DID `did:web:localhost%3A<port>`) verifies.
     let (first, second) = (browser(), browser());
-    for (b, path) in [(&first, "sign-in/demo"), (&second, "sign-in/demo?identity=true")] {
+    for (b, path) in [
+        (&first, "sign-in/demo"),
+        (&second, "sign-in/demo?identity=true"),
+    ] {
         let (landed, page) = follow(b, base.join(path).unwrap()).await;
         assert_eq!(page.status(), StatusCode::OK, "{landed}");
         let me = b.get(base.join("me").unwrap()).send().await.unwrap();

@@ -130,6 +130,13 @@
 //! # }
 //! ```
 
+//! ## As a server, for tests in any language
+//!
+//! [`MockServer`] serves the same provider on a port of its own (`one-login mock` on the command
+//! line), configured the GDS simulator's way: `GET`/`POST /config`, its environment variables,
+//! defaults and error names, with several clients, client keys from a JWKS URL, back-channel
+//! logout at `/logout`, every [`Faults`] value and a request log (`GET /__requests`) besides.
+
 mod error;
 mod faults;
 mod handlers;
