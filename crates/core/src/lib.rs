@@ -41,6 +41,7 @@ pub mod metrics;
 mod replay;
 mod secret;
 mod sector;
+mod service_key;
 mod transport;
 mod types;
 mod vtr;
@@ -57,6 +58,7 @@ pub use key::{
 };
 pub use replay::{InMemoryReplayStore, ReplayCheck, ReplayStore, ReplayStoreError, StoreCause};
 pub use secret::SecretString;
+pub use service_key::{JwsSigner, RsaPublicKey, ServiceKey, SignerError};
 pub use transport::{
     BoxFuture, DEFAULT_USER_AGENT, HttpRequest, HttpResponse, HttpTransport, Method,
     TransportError, user_agent,

@@ -86,10 +86,10 @@ pub use govuk_one_login_core::metrics;
 /// needs.
 pub use govuk_one_login_core::{
     ClaimName, Clock, ConfigError, ConfigProblem, CredentialLevel, Environment, HttpTransport,
-    IdentityLevel, KeyError, ProblemKind, ProviderSpec, RandomError, ReplayStore, RsaPrivateKey,
-    SecretString, ServiceConfig, ServiceSpec, Services, ServicesFile, SharedClock, StoreConfig,
-    StoreKind, StoreSpec, SystemClock, TestClock, TokenAuthSpec, UiLocale, Url, VectorOfTrust,
-    random_token, secret_digest,
+    IdentityLevel, JwsSigner, KeyError, ProblemKind, ProviderSpec, RandomError, ReplayStore,
+    RsaPrivateKey, RsaPublicKey, SecretString, ServiceConfig, ServiceKey, ServiceSpec, Services,
+    ServicesFile, SharedClock, SignerError, StoreConfig, StoreKind, StoreSpec, SystemClock,
+    TestClock, TokenAuthSpec, UiLocale, Url, VectorOfTrust, random_token, secret_digest,
 };
 pub use govuk_one_login_discovery as discovery;
 pub use govuk_one_login_discovery::{

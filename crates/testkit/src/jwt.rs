@@ -8,7 +8,7 @@ use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair as _};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use govuk_one_login_core::{RsaPrivateKey, random_bytes};
+use govuk_one_login_core::{RsaPrivateKey, ServiceKey, random_bytes};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
 use serde_json::{Value, json};
 
@@ -278,17 +278,9 @@ impl fmt::Debug for RsaPublic {
 }
 
 impl RsaPublic {
-    /// The public half of a checked RSA private key (PKCS#8 or PKCS#1 PEM).
-    pub(crate) fn from_private(key: &RsaPrivateKey) -> Option<Self> {
-        let parsed = pem::parse(key.pem().expose_secret().trim()).ok()?;
-        let pair = match parsed.tag() {
-            "RSA PRIVATE KEY" => aws_lc_rs::rsa::KeyPair::from_der(parsed.contents()).ok()?,
-            _ => aws_lc_rs::rsa::KeyPair::from_pkcs8(parsed.contents()).ok()?,
-        };
-        Some(Self {
-            decoding: RsaComponents::from_key_pair(&pair).decoding_key(),
-            kid: None,
-        })
+    /// The public half of one of a service's keys (held here or by its signer).
+    pub(crate) fn from_service_key(key: &ServiceKey) -> Option<Self> {
+        Self::from_jwk(&key.public_jwk("RS256"))
     }
 
     /// An RSA public key in PEM (`PUBLIC KEY`, SubjectPublicKeyInfo, or PKCS#1 `RSA PUBLIC KEY`),

@@ -81,7 +81,7 @@ impl Client {
                 RegisteredAuth::PrivateKeyJwt(
                     std::iter::once(key)
                         .chain(published)
-                        .filter_map(RsaPublic::from_private)
+                        .filter_map(RsaPublic::from_service_key)
                         .collect(),
                 )
             }

@@ -117,7 +117,7 @@ pub use logout::{
     BACKCHANNEL_LOGOUT_EVENT, LOGOUT_REPLAY_WINDOW_SECS, LogoutExpectations, VerifiedLogoutToken,
     verify_logout_token,
 };
-pub use sign::{ClientSigner, SIGNED_JWT_LIFETIME_SECS};
+pub use sign::{ClientSigner, SIGNED_JWT_LIFETIME_SECS, SigningInput};
 pub use userinfo::{DrivingPermit, Passport, PostalAddress, ReturnCode, UserInfo};
 
 /// Strict JSON (a repeated member name anywhere is refused), for the sibling crates that read

@@ -13,7 +13,9 @@ use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RSA_PSS_SHA256, RsaEncoding, RsaKey
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use govuk_one_login_core::{ClientAssertionAlgorithm, ClientId, RsaPrivateKey, random_token};
+use govuk_one_login_core::{
+    ClientAssertionAlgorithm, ClientId, RsaPrivateKey, RsaPublicKey, ServiceKey, random_token,
+};
 use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{Map, Value, json};
 
@@ -27,12 +29,21 @@ const FORBIDDEN: &[&str] = &["request", "request_uri", "sub"];
 /// Request-object claims the signer sets itself.
 const RESERVED: &[&str] = &["iss", "aud", "exp", "iat", "nbf", "jti"];
 
+/// Where the private key is.
+#[derive(Clone)]
+enum Backend {
+    /// In this process, parsed once.
+    Local(Arc<RsaKeyPair>),
+    /// In an external signer; the public half checks what it returns.
+    External(Arc<aws_lc_rs::signature::UnparsedPublicKey<Vec<u8>>>),
+}
+
 /// Signs client assertions and request objects with the service's RSA key.
 ///
 /// Cheap to clone; `Debug` shows the client id, key id and algorithm only.
 #[derive(Clone)]
 pub struct ClientSigner {
-    key: Arc<RsaKeyPair>,
+    backend: Backend,
     algorithm: ClientAssertionAlgorithm,
     client_id: String,
     kid: String,
@@ -105,12 +116,79 @@ impl ClientSigner {
             obj.insert("alg".into(), Value::String(alg.as_str().into()));
         }
         Ok(Self {
-            key: Arc::new(pair),
+            backend: Backend::Local(Arc::new(pair)),
             algorithm: alg,
             client_id: client_id.as_str().to_owned(),
             kid: key.key_id().to_owned(),
             public_jwk,
         })
+    }
+
+    /// A signer for a key an external signer holds (a KMS, an HSM): it builds the signing
+    /// inputs ([`ClientSigner::assertion_input`], [`ClientSigner::request_object_input`]); the
+    /// caller has them signed and [`SigningInput::finish`]es them.
+    ///
+    /// # Errors
+    /// [`SignError::EmptyClientId`] for an empty client id, [`SignError::KeyRejected`] if the
+    /// public key cannot be used.
+    pub fn external(
+        public: &RsaPublicKey,
+        alg: ClientAssertionAlgorithm,
+        client_id: &ClientId,
+    ) -> Result<Self, SignError> {
+        if client_id.as_str().is_empty() {
+            return Err(SignError::EmptyClientId);
+        }
+        let public_jwk = public.public_jwk(alg.as_str());
+        let component = |name: &str| {
+            public_jwk
+                .get(name)
+                .and_then(Value::as_str)
+                .and_then(|v| URL_SAFE_NO_PAD.decode(v).ok())
+                .ok_or(SignError::KeyRejected)
+        };
+        let (n, e) = (component("n")?, component("e")?);
+        let components = aws_lc_rs::rsa::PublicKeyComponents {
+            n: &n[..],
+            e: &e[..],
+        };
+        let key: aws_lc_rs::rsa::PublicEncryptingKey =
+            components.try_into().map_err(|_| SignError::KeyRejected)?;
+        let spki = aws_lc_rs::encoding::AsDer::as_der(&key).map_err(|_| SignError::KeyRejected)?;
+        let params: &'static aws_lc_rs::signature::RsaParameters = match alg {
+            ClientAssertionAlgorithm::RS256 => &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+            ClientAssertionAlgorithm::PS256 => &aws_lc_rs::signature::RSA_PSS_2048_8192_SHA256,
+        };
+        let verifier = aws_lc_rs::signature::UnparsedPublicKey::new(params, spki.as_ref().to_vec());
+        Ok(Self {
+            backend: Backend::External(Arc::new(verifier)),
+            algorithm: alg,
+            client_id: client_id.as_str().to_owned(),
+            kid: public.key_id().to_owned(),
+            public_jwk,
+        })
+    }
+
+    /// The signer for a service's current key: [`ClientSigner::new`] for a private key,
+    /// [`ClientSigner::external`] for one a signer holds.
+    ///
+    /// # Errors
+    /// As those.
+    pub fn for_key(
+        key: &ServiceKey,
+        alg: ClientAssertionAlgorithm,
+        client_id: &ClientId,
+    ) -> Result<Self, SignError> {
+        match (key.private(), key) {
+            (Some(private), _) => Self::new(private, alg, client_id),
+            (None, ServiceKey::External { public, .. }) => Self::external(public, alg, client_id),
+            (None, _) => Err(SignError::KeyRejected),
+        }
+    }
+
+    /// Whether an external signer holds the key (then only the `*_input` methods sign).
+    pub fn is_external(&self) -> bool {
+        matches!(self.backend, Backend::External(_))
     }
 
     fn header(&self) -> Value {
@@ -124,6 +202,15 @@ impl ClientSigner {
     /// # Errors
     /// [`SignError::EmptyAudience`], [`SignError::Random`] or [`SignError::Signing`].
     pub fn client_assertion(&self, audience: &str, now: i64) -> Result<String, SignError> {
+        let input = self.assertion_input(audience, now)?;
+        self.sign_locally(input)
+    }
+
+    /// What [`ClientSigner::client_assertion`] signs, for an external signer to sign.
+    ///
+    /// # Errors
+    /// [`SignError::EmptyAudience`] or [`SignError::Random`].
+    pub fn assertion_input(&self, audience: &str, now: i64) -> Result<SigningInput, SignError> {
         if audience.is_empty() {
             return Err(SignError::EmptyAudience);
         }
@@ -136,7 +223,40 @@ impl ClientSigner {
             "iat": now,
             "exp": now.saturating_add(SIGNED_JWT_LIFETIME_SECS),
         });
-        sign_compact(&self.header(), &claims, &self.key, self.algorithm)
+        self.input(&claims)
+    }
+
+    fn input(&self, claims: &Value) -> Result<SigningInput, SignError> {
+        let h = serde_json::to_vec(&self.header()).map_err(|_| SignError::Signing)?;
+        let p = serde_json::to_vec(claims).map_err(|_| SignError::Signing)?;
+        Ok(SigningInput {
+            input: format!(
+                "{}.{}",
+                URL_SAFE_NO_PAD.encode(h),
+                URL_SAFE_NO_PAD.encode(p)
+            ),
+            algorithm: self.algorithm,
+            verifier: match &self.backend {
+                Backend::Local(_) => None,
+                Backend::External(v) => Some(Arc::clone(v)),
+            },
+        })
+    }
+
+    fn sign_locally(&self, input: SigningInput) -> Result<String, SignError> {
+        let Backend::Local(key) = &self.backend else {
+            return Err(SignError::ExternalKey);
+        };
+        let SigningInput { input, .. } = input;
+        let mut signature = vec![0; key.public_modulus_len()];
+        key.sign(
+            padding(self.algorithm),
+            &aws_lc_rs::rand::SystemRandom::new(),
+            input.as_bytes(),
+            &mut signature,
+        )
+        .map_err(|_| SignError::Signing)?;
+        Ok(format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature)))
     }
 
     /// A signed request object (JAR, RFC 9101) holding `params` (`response_type`, `scope`,
@@ -155,6 +275,20 @@ impl ClientSigner {
         params: Map<String, Value>,
         now: i64,
     ) -> Result<String, SignError> {
+        let input = self.request_object_input(authorize_url, params, now)?;
+        self.sign_locally(input)
+    }
+
+    /// What [`ClientSigner::request_object`] signs, for an external signer to sign.
+    ///
+    /// # Errors
+    /// As [`ClientSigner::request_object`], but never [`SignError::Signing`].
+    pub fn request_object_input(
+        &self,
+        authorize_url: &str,
+        params: Map<String, Value>,
+        now: i64,
+    ) -> Result<SigningInput, SignError> {
         if authorize_url.is_empty() {
             return Err(SignError::EmptyAudience);
         }
@@ -196,12 +330,7 @@ impl ClientSigner {
             Value::from(now.saturating_add(SIGNED_JWT_LIFETIME_SECS)),
         );
         claims.insert("jti".into(), Value::String(jti));
-        sign_compact(
-            &self.header(),
-            &Value::Object(claims),
-            &self.key,
-            self.algorithm,
-        )
+        self.input(&Value::Object(claims))
     }
 
     /// The public half of the key as a JWK (`kty`, `n`, `e`, `kid`, `alg`, `use: sig`), for the
@@ -226,29 +355,54 @@ impl ClientSigner {
     }
 }
 
-/// Encodes and signs a compact JWS.
-fn sign_compact(
-    header: &Value,
-    payload: &Value,
-    key: &RsaKeyPair,
-    alg: ClientAssertionAlgorithm,
-) -> Result<String, SignError> {
-    let h = serde_json::to_vec(header).map_err(|_| SignError::Signing)?;
-    let p = serde_json::to_vec(payload).map_err(|_| SignError::Signing)?;
-    let input = format!(
-        "{}.{}",
-        URL_SAFE_NO_PAD.encode(h),
-        URL_SAFE_NO_PAD.encode(p)
-    );
-    let mut signature = vec![0; key.public_modulus_len()];
-    key.sign(
-        padding(alg),
-        &aws_lc_rs::rand::SystemRandom::new(),
-        input.as_bytes(),
-        &mut signature,
-    )
-    .map_err(|_| SignError::Signing)?;
-    Ok(format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature)))
+/// A JWS's signing input (`base64url(header).base64url(claims)`), waiting for the signature
+/// of an external signer (a KMS, an HSM).
+#[derive(Clone)]
+pub struct SigningInput {
+    input: String,
+    algorithm: ClientAssertionAlgorithm,
+    /// The key's public half, which checks what the signer returns.
+    verifier: Option<Arc<aws_lc_rs::signature::UnparsedPublicKey<Vec<u8>>>>,
+}
+
+impl fmt::Debug for SigningInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningInput")
+            .field("algorithm", &self.algorithm)
+            .field("bytes", &self.input.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SigningInput {
+    /// The bytes to sign.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.input.as_bytes()
+    }
+
+    /// The algorithm to sign with.
+    pub fn algorithm(&self) -> ClientAssertionAlgorithm {
+        self.algorithm
+    }
+
+    /// The compact JWS: the input and the raw `signature`, which must verify with the key's
+    /// public half (so a signer holding another key, or returning a DER-wrapped signature, is
+    /// caught here rather than by One Login).
+    ///
+    /// # Errors
+    /// [`SignError::BadSignature`].
+    pub fn finish(self, signature: &[u8]) -> Result<String, SignError> {
+        if let Some(verifier) = &self.verifier {
+            verifier
+                .verify(self.input.as_bytes(), signature)
+                .map_err(|_| SignError::BadSignature)?;
+        }
+        Ok(format!(
+            "{}.{}",
+            self.input,
+            URL_SAFE_NO_PAD.encode(signature)
+        ))
+    }
 }
 
 /// Installs jsonwebtoken's aws-lc provider once, before the signer derives its public JWK.

@@ -7,8 +7,8 @@ use std::time::Duration;
 use url::Url;
 
 use crate::environment::Environment;
-use crate::key::RsaPrivateKey;
 use crate::secret::SecretString;
+use crate::service_key::ServiceKey;
 use crate::types::{
     ClaimName, ClientAssertionAlgorithm, ClientId, IdTokenAlgorithm, Scope, ServiceName, UiLocale,
 };
@@ -20,13 +20,14 @@ pub enum ClientAuth {
     /// `private_key_jwt`: a signed client assertion (One Login's default and the only method that
     /// allows identity).
     PrivateKeyJwt {
-        /// The current RSA key and its `kid`: the one that signs.
-        key: RsaPrivateKey,
+        /// The current RSA key and its `kid`: the one that signs (here, or in the signer that
+        /// holds it).
+        key: ServiceKey,
         /// RS256 or PS256.
         alg: ClientAssertionAlgorithm,
         /// The service's other keys (the next one, or one being retired): published in its
         /// JWKS, never signing.
-        others: Vec<RsaPrivateKey>,
+        others: Vec<ServiceKey>,
     },
     /// `client_secret_post`: an exception for authentication-only platforms.
     ClientSecretPost {

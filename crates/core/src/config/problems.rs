@@ -80,6 +80,9 @@ pub enum ProblemKind {
     MixedAuthSettings,
     /// `token_auth.keys` together with `key_file`, `key_env` or `key_id`.
     MixedKeyForms,
+    /// A key held by a signer without its public half, with a private key too, or a signer name
+    /// that is empty or not printable ASCII; or a public key given without a signer.
+    BadSigner,
     /// A `token_auth.keys` list with no current key, or several.
     CurrentKeyCount,
     /// Two keys of a service with the same `kid`.
@@ -156,6 +159,7 @@ impl ProblemKind {
             Self::BadSecret => "config.bad_secret",
             Self::MixedAuthSettings => "config.mixed_auth_settings",
             Self::MixedKeyForms => "config.mixed_key_forms",
+            Self::BadSigner => "config.bad_signer",
             Self::CurrentKeyCount => "config.current_key_count",
             Self::DuplicateKeyId => "config.duplicate_key_id",
             Self::BadKeyId => "config.bad_key_id",

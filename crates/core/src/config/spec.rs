@@ -221,6 +221,18 @@ pub struct TokenAuthSpec {
     /// left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
+    /// private_key_jwt: the name of the signer (a KMS, an HSM) that holds the key, registered with
+    /// `OneLoginBuilder::signer`; with `public_key_file` or `public_key_pem`, instead of a
+    /// private key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signer: Option<String>,
+    /// private_key_jwt with `signer`: a PEM file with the key's public half (SubjectPublicKeyInfo,
+    /// as a KMS exports it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_key_file: Option<PathBuf>,
+    /// private_key_jwt with `signer`: the public half's PEM text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_key_pem: Option<String>,
     /// private_key_jwt: several keys (for a rotation), exactly one of them `current`: the one
     /// that signs. All of them are published in the service's JWKS. Instead of `key_file`,
     /// `key_env` and `key_id`, never with them.
@@ -256,6 +268,16 @@ pub struct KeySpec {
     /// The key's `kid`; its RFC 7638 thumbprint when left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
+    /// The name of the signer (a KMS, an HSM) that holds the key, instead of a private key;
+    /// with `public_key_file` or `public_key_pem`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signer: Option<String>,
+    /// With `signer`: a PEM file with the key's public half.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_key_file: Option<PathBuf>,
+    /// With `signer`: the public half's PEM text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_key_pem: Option<String>,
     /// Whether this key signs (exactly one key of the list is current).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub current: bool,

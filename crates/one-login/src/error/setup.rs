@@ -47,6 +47,21 @@ pub enum SetupError {
         /// What is missing: `replay store`, `state store` or both.
         missing: &'static str,
     },
+    /// A service's key is held by a signer (`signer = "…"` in the services file) that was not
+    /// registered with `OneLoginBuilder::signer`.
+    #[error(
+        "service `{service}`: its key is held by the signer `{signer}`, which was not registered: \
+         call .signer(\"{signer}\", your_signer) on the builder"
+    )]
+    SignerNotRegistered {
+        /// The service.
+        service: String,
+        /// The signer's name.
+        signer: String,
+    },
+    /// A signer was registered under a name no service's key names.
+    #[error("a signer was registered as `{0}`, but no key in the services file names it")]
+    UnusedSigner(String),
     /// Stores were given for a service the services file does not have.
     #[error("stores were given for service `{0}`, which the services file does not have")]
     UnknownService(String),
@@ -62,6 +77,8 @@ impl SetupError {
             Self::FeatureDisabled { .. } => "setup.feature_disabled",
             Self::Signer { .. } => "setup.signer",
             Self::UnknownService(_) => "setup.unknown_service",
+            Self::SignerNotRegistered { .. } => "setup.signer_not_registered",
+            Self::UnusedSigner(_) => "setup.unused_signer",
             Self::StoreNotProvided { .. } => "setup.store_not_provided",
         }
     }

@@ -200,8 +200,10 @@ impl SignInError {
             | Self::UnregisteredRedirectUri(_)
             | Self::FeatureDisabled(_)
             | Self::NeedsRequestObjects(_)
-            | Self::UrlTooLong { .. }
-            | Self::Signing(_) => Action::Misconfigured,
+            | Self::UrlTooLong { .. } => Action::Misconfigured,
+            // The external signer (a KMS) failing is an outage; the rest is the key's set-up.
+            Self::Signing(SignError::Signer { .. }) => Action::RetryLater,
+            Self::Signing(_) => Action::Misconfigured,
             Self::Discovery(e) => discovery_action(e),
             Self::Transport(_) | Self::Random(_) | Self::ReplayStore(_) => Action::RetryLater,
             Self::TokenEndpoint { status, error, .. } => match (status, error.as_str()) {

@@ -9,8 +9,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use govuk_one_login_core::{
-    ClientAuth, HttpTransport, InMemoryReplayStore, ReplayStore, Services, SharedClock, StoreKind,
-    SystemClock, user_agent,
+    ClientAuth, HttpTransport, InMemoryReplayStore, JwsSigner, ReplayStore, Services, SharedClock,
+    StoreKind, SystemClock, user_agent,
 };
 use govuk_one_login_discovery::{CachePolicy, ProviderCache, ProviderRegistry};
 use govuk_one_login_verify::ClientSigner;
@@ -49,6 +49,7 @@ impl OneLogin {
             policy: CachePolicy::default(),
             registry: None,
             pending_ttl_secs: DEFAULT_PENDING_TTL_SECS,
+            signers: Vec::new(),
         }
     }
 
@@ -87,6 +88,8 @@ pub struct OneLoginBuilder {
     policy: CachePolicy,
     registry: Option<ProviderRegistry>,
     pending_ttl_secs: i64,
+    /// External signers (a KMS, an HSM) by the name the services file gives them.
+    signers: Vec<(String, Arc<dyn JwsSigner>)>,
 }
 
 /// A service's own (replay, state) stores.
@@ -169,6 +172,18 @@ impl OneLoginBuilder {
         self
     }
 
+    /// Registers the signer that holds the keys the services file names `signer = name` (a cloud
+    /// KMS or an HSM behind [`JwsSigner`]): client assertions and request objects of those
+    /// services are signed by it, and each signature is checked against the key's public half
+    /// before it is sent. Registering a name again replaces the signer.
+    #[must_use]
+    pub fn signer(mut self, name: impl Into<String>, signer: Arc<dyn JwsSigner>) -> Self {
+        let name = name.into();
+        self.signers.retain(|(n, _)| *n != name);
+        self.signers.push((name, signer));
+        self
+    }
+
     /// How long a pending sign-in stays usable (default one hour).
     #[must_use]
     pub fn pending_ttl(mut self, ttl: std::time::Duration) -> Self {
@@ -232,20 +247,46 @@ impl OneLoginBuilder {
                 .unwrap_or_else(|| Arc::new(InMemoryReplayStore::evicting(100_000))),
             pending_ttl_secs: self.pending_ttl_secs,
         };
+        for (name, _) in &self.signers {
+            let named = self.services.iter().any(|svc| match svc.client_auth() {
+                ClientAuth::PrivateKeyJwt { key, others, .. } => std::iter::once(key)
+                    .chain(others)
+                    .any(|k| k.signer() == Some(name.as_str())),
+                ClientAuth::ClientSecretPost { .. } => false,
+            });
+            if !named {
+                return Err(SetupError::UnusedSigner(name.clone()));
+            }
+        }
         let mut services = BTreeMap::new();
         let mut order = Vec::new();
         for svc in self.services.iter() {
             check_features(svc)?;
-            let signer = match svc.client_auth() {
-                ClientAuth::PrivateKeyJwt { key, alg, .. } => Some(
-                    ClientSigner::new(key, *alg, svc.client_id()).map_err(|source| {
-                        SetupError::Signer {
-                            service: svc.name().to_string(),
-                            source,
-                        }
-                    })?,
-                ),
-                ClientAuth::ClientSecretPost { .. } => None,
+            let (signer, external) = match svc.client_auth() {
+                ClientAuth::PrivateKeyJwt { key, alg, .. } => {
+                    let signer =
+                        ClientSigner::for_key(key, *alg, svc.client_id()).map_err(|source| {
+                            SetupError::Signer {
+                                service: svc.name().to_string(),
+                                source,
+                            }
+                        })?;
+                    let external = match key.signer() {
+                        None => None,
+                        Some(name) => Some(
+                            self.signers
+                                .iter()
+                                .find(|(n, _)| n == name)
+                                .map(|(_, s)| Arc::clone(s))
+                                .ok_or_else(|| SetupError::SignerNotRegistered {
+                                    service: svc.name().to_string(),
+                                    signer: name.to_owned(),
+                                })?,
+                        ),
+                    };
+                    (Some(signer), external)
+                }
+                ClientAuth::ClientSecretPost { .. } => (None, None),
             };
             order.push(svc.name().to_string());
             let mut own = deps.clone();
@@ -259,7 +300,7 @@ impl OneLoginBuilder {
             }
             services.insert(
                 svc.name().to_string(),
-                RelyingParty::new(svc.clone(), signer, own),
+                RelyingParty::new(svc.clone(), signer, external, own),
             );
         }
         Ok(OneLogin {

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use govuk_one_login_core::internal::record::{self, ServiceLabels};
 use govuk_one_login_core::{
-    ClaimName, Environment, HttpRequest, HttpResponse, HttpTransport, ReplayStore, ServiceConfig,
-    SharedClock, TransportError,
+    ClaimName, Environment, HttpRequest, HttpResponse, HttpTransport, JwsSigner, ReplayStore,
+    ServiceConfig, SharedClock, TransportError,
 };
 use govuk_one_login_discovery::{DiscoveryError, ProviderCache};
 #[cfg(feature = "identity")]
@@ -45,6 +45,8 @@ pub(crate) struct Deps {
 struct Inner {
     service: ServiceConfig,
     signer: Option<ClientSigner>,
+    /// The external signer (a KMS, an HSM) holding the current key, if one does.
+    external: Option<Arc<dyn JwsSigner>>,
     deps: Deps,
     user_agent: String,
     labels: ServiceLabels,
@@ -73,13 +75,19 @@ impl fmt::Debug for RelyingParty {
 }
 
 impl RelyingParty {
-    pub(crate) fn new(service: ServiceConfig, signer: Option<ClientSigner>, deps: Deps) -> Self {
+    pub(crate) fn new(
+        service: ServiceConfig,
+        signer: Option<ClientSigner>,
+        external: Option<Arc<dyn JwsSigner>>,
+        deps: Deps,
+    ) -> Self {
         let user_agent = service.user_agent();
         let labels = ServiceLabels::new(service.name().as_str(), service.client_id().as_str());
         Self {
             inner: Arc::new(Inner {
                 service,
                 signer,
+                external,
                 deps,
                 user_agent,
                 labels,

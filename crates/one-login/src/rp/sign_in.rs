@@ -9,8 +9,8 @@ use govuk_one_login_core::{
 };
 use govuk_one_login_discovery::ProviderMetadata;
 use govuk_one_login_verify::{
-    ClientSigner, DEFAULT_MAX_TOKEN_BYTES, IdTokenExpectations, UserInfo, VerifiedCoreIdentity,
-    VerifiedIdToken, token_kid, verify_id_token,
+    ClientSigner, DEFAULT_MAX_TOKEN_BYTES, IdTokenExpectations, SignError, SigningInput, UserInfo,
+    VerifiedCoreIdentity, VerifiedIdToken, token_kid, verify_id_token,
 };
 #[cfg(feature = "identity")]
 use govuk_one_login_verify::{IdentityExpectations, verify_core_identity};
@@ -101,7 +101,7 @@ impl RelyingParty {
 
         let endpoint = metadata.authorization_endpoint();
         let url = if svc.request_objects() {
-            self.request_object_url(&request, endpoint)?
+            self.request_object_url(&request, endpoint).await?
         } else {
             request.to_query_url(endpoint)?
         };
@@ -124,21 +124,39 @@ impl RelyingParty {
 
     /// Signs the request as a request object (JAR).
     #[cfg(feature = "request-objects")]
-    fn request_object_url(
+    async fn request_object_url(
         &self,
         request: &AuthorizationRequest,
         endpoint: &Url,
     ) -> Result<Url, SignInError> {
         let claims = request.request_object_claims()?;
-        let jwt = self
-            .signer()?
-            .request_object(endpoint.as_str(), claims, self.now())?;
+        let signer = self.signer()?;
+        let jwt = if signer.is_external() {
+            let input = signer.request_object_input(endpoint.as_str(), claims, self.now())?;
+            self.sign_externally(input).await?
+        } else {
+            signer.request_object(endpoint.as_str(), claims, self.now())?
+        };
         Ok(request.to_request_object_url(endpoint, &jwt)?)
     }
 
+    /// Has the external signer sign `input`, and checks its signature.
+    async fn sign_externally(&self, input: SigningInput) -> Result<String, SignError> {
+        let Some(external) = &self.inner.external else {
+            return Err(SignError::ExternalKey);
+        };
+        let signature = external
+            .sign(input.algorithm(), input.as_bytes())
+            .await
+            .map_err(|e| SignError::Signer {
+                reason: e.reason().to_owned(),
+            })?;
+        input.finish(&signature)
+    }
+
     #[cfg(not(feature = "request-objects"))]
-    #[allow(clippy::unused_self)] // Same signature as the feature's version.
-    fn request_object_url(
+    #[allow(clippy::unused_self, clippy::unused_async)] // Same signature as the feature's version.
+    async fn request_object_url(
         &self,
         _request: &AuthorizationRequest,
         _endpoint: &Url,
@@ -383,10 +401,16 @@ impl RelyingParty {
         let svc = &self.inner.service;
         let token_url = metadata.token_endpoint().clone();
         let client_auth = match svc.client_auth() {
-            ClientAuth::PrivateKeyJwt { .. } => TokenClientAuth::Assertion(SecretString::new(
-                self.signer()?
-                    .client_assertion(token_url.as_str(), self.now())?,
-            )),
+            ClientAuth::PrivateKeyJwt { .. } => {
+                let signer = self.signer()?;
+                let assertion = if signer.is_external() {
+                    let input = signer.assertion_input(token_url.as_str(), self.now())?;
+                    self.sign_externally(input).await?
+                } else {
+                    signer.client_assertion(token_url.as_str(), self.now())?
+                };
+                TokenClientAuth::Assertion(SecretString::new(assertion))
+            }
             ClientAuth::ClientSecretPost { secret } => TokenClientAuth::Secret {
                 client_id: svc.client_id().to_string(),
                 secret: secret.clone(),

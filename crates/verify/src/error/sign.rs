@@ -35,6 +35,20 @@ pub enum SignError {
     /// The `claims` parameter is neither a JSON object nor a string.
     #[error("the `claims` parameter must be a JSON object or a JSON string")]
     BadClaimsParameter,
+    /// The key is held by an external signer (a KMS, an HSM): sign
+    /// [`SigningInput`](crate::SigningInput)s with it instead.
+    #[error("the key is held by an external signer; sign the signing input with it")]
+    ExternalKey,
+    /// The external signer refused or failed.
+    #[error("the external signer failed: {reason}")]
+    Signer {
+        /// The signer's reason (no secrets).
+        reason: String,
+    },
+    /// The external signer's signature does not verify with the key's public half (the wrong
+    /// key, the wrong algorithm, or a DER-wrapped signature).
+    #[error("the external signer's signature does not verify with the key's public half")]
+    BadSignature,
 }
 
 impl SignError {
@@ -49,6 +63,9 @@ impl SignError {
             Self::ForbiddenParameter { .. } => "sign.forbidden_parameter",
             Self::ReservedParameter { .. } => "sign.reserved_parameter",
             Self::BadClaimsParameter => "sign.bad_claims_parameter",
+            Self::ExternalKey => "sign.external_key",
+            Self::Signer { .. } => "sign.signer",
+            Self::BadSignature => "sign.bad_signature",
         }
     }
 }

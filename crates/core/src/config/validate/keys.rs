@@ -9,6 +9,7 @@ use crate::config::problems::ProblemKind;
 use crate::config::spec::{KeySpec, TokenAuthSpec};
 use crate::key::{KeyError, KeySource, RsaPrivateKey};
 use crate::secret::SecretString;
+use crate::service_key::{RsaPublicKey, ServiceKey};
 use crate::types::ClientAssertionAlgorithm;
 
 /// The longest key id accepted: it travels in every assertion's header.
@@ -77,6 +78,9 @@ fn private_key_jwt(
         key_env: spec.key_env.clone(),
         key_pem: spec.key_pem.clone(),
         key_id: spec.key_id.clone(),
+        signer: spec.signer.clone(),
+        public_key_file: spec.public_key_file.clone(),
+        public_key_pem: spec.public_key_pem.clone(),
         current: true,
     };
     let specs: Vec<(String, KeySpec)> = if spec.keys.is_empty() {
@@ -86,6 +90,9 @@ fn private_key_jwt(
             || single.key_env.is_some()
             || single.key_pem.is_some()
             || single.key_id.is_some()
+            || single.signer.is_some()
+            || single.public_key_file.is_some()
+            || single.public_key_pem.is_some()
         {
             p.push(ProblemKind::MixedKeyForms, s, "token_auth.keys",
                 "`keys` is given together with key_file, key_env or key_id.".into(),
@@ -154,7 +161,7 @@ fn load_key(
     s: Option<&str>,
     base_dir: Option<&Path>,
     p: &mut Problems,
-) -> Option<RsaPrivateKey> {
+) -> Option<ServiceKey> {
     let key_id = match spec.key_id.as_deref() {
         Some(k) if k.trim().is_empty() => {
             p.push(ProblemKind::MissingKeyId, s, &format!("{at}.key_id"),
@@ -170,6 +177,34 @@ fn load_key(
         }
         other => other,
     };
+    let public_sources: Vec<KeySource> = [
+        spec.public_key_file.clone().map(KeySource::File),
+        spec.public_key_pem
+            .clone()
+            .map(|pem| KeySource::Pem(SecretString::new(pem))),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let has_private = spec.key_file.is_some() || spec.key_env.is_some() || spec.key_pem.is_some();
+    if let Some(signer) = &spec.signer {
+        return load_external(
+            signer,
+            &public_sources,
+            has_private,
+            key_id,
+            at,
+            s,
+            base_dir,
+            p,
+        );
+    }
+    if !public_sources.is_empty() {
+        p.push(ProblemKind::BadSigner, s, &format!("{at}.public_key_file"),
+            "a public key is given without the signer that holds its private half.".into(),
+            "add signer = \"<name>\" (registered with OneLoginBuilder::signer), or give the private key with key_file or key_env instead.".into());
+        return None;
+    }
     let sources: Vec<KeySource> = [
         spec.key_file.clone().map(KeySource::File),
         spec.key_env.clone().map(KeySource::Env),
@@ -192,12 +227,81 @@ fn load_key(
     match RsaPrivateKey::load(&sources[0], key_id.unwrap_or_default(), base_dir) {
         Ok(key) if key_id.is_none() => {
             let thumbprint = key.thumbprint();
-            Some(key.with_key_id(thumbprint))
+            Some(ServiceKey::Private(key.with_key_id(thumbprint)))
         }
-        Ok(key) => Some(key),
+        Ok(key) => Some(ServiceKey::Private(key)),
         Err(e) => {
             let (kind, fix) = key_problem(&e);
             p.push(kind, s, &field, format!("{e}."), fix.into());
+            None
+        }
+    }
+}
+
+/// The longest signer name accepted.
+const MAX_SIGNER_NAME: usize = 64;
+
+/// A key a signer holds: a printable signer name, exactly one public key source, no private
+/// key; its `kid` given or the public key's thumbprint.
+#[allow(clippy::too_many_arguments)] // The same context every key check takes, plus the key's parts.
+fn load_external(
+    signer: &str,
+    public_sources: &[KeySource],
+    has_private: bool,
+    key_id: Option<&str>,
+    at: &str,
+    s: Option<&str>,
+    base_dir: Option<&Path>,
+    p: &mut Problems,
+) -> Option<ServiceKey> {
+    if signer.is_empty()
+        || signer.len() > MAX_SIGNER_NAME
+        || !signer.bytes().all(|b| b.is_ascii_graphic())
+    {
+        p.push(ProblemKind::BadSigner, s, &format!("{at}.signer"),
+            format!("the signer name is not 1 to {MAX_SIGNER_NAME} printable ASCII characters without spaces."),
+            "name the signer as you register it with OneLoginBuilder::signer, e.g. signer = \"kms-apply\".".into());
+        return None;
+    }
+    if has_private {
+        p.push(ProblemKind::BadSigner, s, &format!("{at}.signer"),
+            "a key held by a signer is given a private key too.".into(),
+            "remove key_file, key_env or the PEM: the signer holds the private key; give its public half with public_key_file.".into());
+        return None;
+    }
+    let [source] = public_sources else {
+        p.push(ProblemKind::BadSigner, s, &format!("{at}.public_key_file"),
+            if public_sources.is_empty() { "a key held by a signer needs its public half.".into() } else { "more than one public key source is given.".into() },
+            "give exactly one of public_key_file (the PEM your KMS exports: aws kms get-public-key) or public_key_pem.".into());
+        return None;
+    };
+    let field = match source {
+        KeySource::File(_) => format!("{at}.public_key_file"),
+        _ => format!("{at}.public_key_pem"),
+    };
+    match RsaPublicKey::load(source, key_id.unwrap_or_default(), base_dir) {
+        Ok(public) => {
+            let public = match key_id {
+                Some(_) => public,
+                None => {
+                    let thumbprint = public.thumbprint();
+                    public.with_key_id(thumbprint)
+                }
+            };
+            Some(ServiceKey::External {
+                signer: signer.to_owned(),
+                public,
+            })
+        }
+        Err(e) => {
+            let (kind, _) = key_problem(&e);
+            p.push(
+                kind,
+                s,
+                &field,
+                format!("{e}."),
+                "give the RSA public key (2048 bits or more) as PEM: BEGIN PUBLIC KEY.".into(),
+            );
             None
         }
     }
@@ -259,6 +363,8 @@ fn client_secret_post(
         ("token_auth.key_env", spec.key_env.is_some()),
         ("token_auth.key_id", spec.key_id.is_some()),
         ("token_auth.keys", !spec.keys.is_empty()),
+        ("token_auth.signer", spec.signer.is_some()),
+        ("token_auth.public_key_file", spec.public_key_file.is_some()),
         ("token_auth.alg", spec.alg.is_some()),
     ] {
         if set {

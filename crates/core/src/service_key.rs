@@ -1,0 +1,313 @@
+//! A service's signing keys when the private half is not in the process: [`RsaPublicKey`],
+//! [`ServiceKey`] (held here, or by a named signer) and the [`JwsSigner`] trait a cloud KMS or
+//! an HSM implements.
+
+use std::fmt;
+use std::path::Path;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use crate::key::{
+    KeyError, KeySource, MIN_RSA_BITS, RsaPrivateKey, jwk_thumbprint, read_secret_file,
+};
+use crate::transport::BoxFuture;
+use crate::types::ClientAssertionAlgorithm;
+
+/// A checked RSA public key (2048 bits or more) and its key id: the public half of a key held
+/// by a [`JwsSigner`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct RsaPublicKey {
+    key_id: String,
+    modulus_bits: usize,
+    n: Vec<u8>,
+    e: Vec<u8>,
+}
+
+impl fmt::Debug for RsaPublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RsaPublicKey")
+            .field("key_id", &self.key_id)
+            .field("modulus_bits", &self.modulus_bits)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RsaPublicKey {
+    /// Loads and checks a public key from a PEM file or PEM text (SubjectPublicKeyInfo
+    /// `PUBLIC KEY`, as a KMS exports it, or PKCS#1 `RSA PUBLIC KEY`). Relative file paths are
+    /// resolved against `base_dir`.
+    ///
+    /// # Errors
+    /// A [`KeyError`] saying what is wrong: unreadable, not PEM, not RSA, under 2048 bits.
+    pub fn load(
+        source: &KeySource,
+        key_id: &str,
+        base_dir: Option<&Path>,
+    ) -> Result<Self, KeyError> {
+        let source_name = source.to_string();
+        let text = match source {
+            KeySource::File(path) => {
+                let full = match base_dir {
+                    Some(dir) if path.is_relative() => dir.join(path),
+                    _ => path.clone(),
+                };
+                read_secret_file(&full).map_err(|e| KeyError::Unreadable {
+                    path: full,
+                    reason: e.to_string(),
+                })?
+            }
+            KeySource::Env(var) => {
+                std::env::var(var).map_err(|_| KeyError::EnvMissing { var: var.clone() })?
+            }
+            KeySource::Pem(p) => p.expose_secret().to_owned(),
+        };
+        Self::from_pem(&text, key_id, &source_name)
+    }
+
+    /// Checks PEM text holding an RSA public key.
+    ///
+    /// # Errors
+    /// As [`RsaPublicKey::load`].
+    pub fn from_pem(text: &str, key_id: &str, source_name: &str) -> Result<Self, KeyError> {
+        let not_pem = || KeyError::NotPem {
+            source_name: source_name.to_owned(),
+        };
+        let parsed = ::pem::parse(text.trim()).map_err(|_| not_pem())?;
+        if !matches!(parsed.tag(), "PUBLIC KEY" | "RSA PUBLIC KEY") {
+            return Err(if parsed.tag().contains("PRIVATE") {
+                KeyError::Unparsable {
+                    source_name: source_name.to_owned(),
+                    reason: "a private key where the public key belongs: give only the public half"
+                        .into(),
+                }
+            } else {
+                not_pem()
+            });
+        }
+        let key = aws_lc_rs::rsa::PublicKey::from_der(parsed.contents()).map_err(|e| {
+            KeyError::NotRsa {
+                source_name: format!("{source_name} ({e})"),
+            }
+        })?;
+        let n = key.modulus().big_endian_without_leading_zero().to_vec();
+        let e = key.exponent().big_endian_without_leading_zero().to_vec();
+        let modulus_bits = n.len() * 8;
+        if modulus_bits < MIN_RSA_BITS {
+            return Err(KeyError::TooSmall {
+                source_name: source_name.to_owned(),
+            });
+        }
+        Ok(Self {
+            key_id: key_id.to_owned(),
+            modulus_bits,
+            n,
+            e,
+        })
+    }
+
+    /// The key id sent as `kid`.
+    pub fn key_id(&self) -> &str {
+        &self.key_id
+    }
+
+    /// The modulus size in bits.
+    pub fn modulus_bits(&self) -> usize {
+        self.modulus_bits
+    }
+
+    /// The same key under another key id.
+    #[must_use]
+    pub fn with_key_id(mut self, key_id: impl Into<String>) -> Self {
+        self.key_id = key_id.into();
+        self
+    }
+
+    /// The RFC 7638 thumbprint: the `kid` a key gets when none is given.
+    pub fn thumbprint(&self) -> String {
+        jwk_thumbprint(
+            &URL_SAFE_NO_PAD.encode(&self.n),
+            &URL_SAFE_NO_PAD.encode(&self.e),
+        )
+    }
+
+    /// The key as a JWK (`kty: RSA`, `n`, `e`, `kid`, `use: sig`, `alg`).
+    pub fn public_jwk(&self, alg: &str) -> serde_json::Value {
+        serde_json::json!({
+            "kty": "RSA",
+            "n": URL_SAFE_NO_PAD.encode(&self.n),
+            "e": URL_SAFE_NO_PAD.encode(&self.e),
+            "kid": self.key_id,
+            "use": "sig",
+            "alg": alg,
+        })
+    }
+}
+
+/// One of a service's `private_key_jwt` keys: its private half in this process, or held by a
+/// signer the application registers under `signer` (a cloud KMS, an HSM) that never lets it out.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum ServiceKey {
+    /// An RSA private key read from a file, a variable or code.
+    Private(RsaPrivateKey),
+    /// A key a [`JwsSigner`] holds: its public half, and the name the application registers the
+    /// signer under (`OneLoginBuilder::signer`).
+    External {
+        /// The signer's name in the services file (`signer = "…"`).
+        signer: String,
+        /// The public half (for the `kid`, the service's JWKS, the mock's registration).
+        public: RsaPublicKey,
+    },
+}
+
+impl ServiceKey {
+    /// The key id sent as `kid`.
+    pub fn key_id(&self) -> &str {
+        match self {
+            Self::Private(k) => k.key_id(),
+            Self::External { public, .. } => public.key_id(),
+        }
+    }
+
+    /// The RFC 7638 thumbprint of the public half.
+    pub fn thumbprint(&self) -> String {
+        match self {
+            Self::Private(k) => k.thumbprint(),
+            Self::External { public, .. } => public.thumbprint(),
+        }
+    }
+
+    /// The public half as a JWK for a JWKS (`kty`, `n`, `e`, `kid`, `use: sig`, `alg`).
+    pub fn public_jwk(&self, alg: &str) -> serde_json::Value {
+        match self {
+            Self::Private(k) => k.public_jwk(alg),
+            Self::External { public, .. } => public.public_jwk(alg),
+        }
+    }
+
+    /// The private key, when it is in this process.
+    pub fn private(&self) -> Option<&RsaPrivateKey> {
+        match self {
+            Self::Private(k) => Some(k),
+            Self::External { .. } => None,
+        }
+    }
+
+    /// The signer's name, when a signer holds the key.
+    pub fn signer(&self) -> Option<&str> {
+        match self {
+            Self::Private(_) => None,
+            Self::External { signer, .. } => Some(signer),
+        }
+    }
+}
+
+/// Why a [`JwsSigner`] could not sign. The reason is shown in errors and logs: it must hold no
+/// secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the signer could not sign: {reason}")]
+pub struct SignerError {
+    reason: String,
+}
+
+impl SignerError {
+    /// An error with a reason fit for logs (no key material, no credentials).
+    pub fn new(reason: impl Into<String>) -> Self {
+        Self {
+            reason: reason.into(),
+        }
+    }
+
+    /// The reason.
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+}
+
+/// Signs client assertions and request objects with a key the process never holds: implement it
+/// over a cloud KMS's `Sign` call or an HSM, and register it with `OneLoginBuilder::signer`
+/// under the name the services file gives the key (`signer = "…"`). No KMS client is bundled.
+///
+/// `sign` receives the JWS signing input (`base64url(header).base64url(claims)`) and returns the
+/// raw signature: for [`ClientAssertionAlgorithm::RS256`] RSASSA-PKCS1-v1_5 with SHA-256 (AWS
+/// KMS `RSASSA_PKCS1_V1_5_SHA_256`), for [`ClientAssertionAlgorithm::PS256`] RSASSA-PSS with
+/// SHA-256 and a 32-byte salt (`RSASSA_PSS_SHA_256`). It is called once per sign-in start that
+/// sends a request object and once per code exchange; bound its time yourself (a KMS call that
+/// hangs holds the sign-in).
+///
+/// ```
+/// use govuk_one_login_core::{BoxFuture, ClientAssertionAlgorithm, JwsSigner, SignerError};
+///
+/// #[derive(Debug)]
+/// struct Kms; // a client of your KMS
+///
+/// impl JwsSigner for Kms {
+///     fn sign<'a>(
+///         &'a self,
+///         _alg: ClientAssertionAlgorithm,
+///         _input: &'a [u8],
+///     ) -> BoxFuture<'a, Result<Vec<u8>, SignerError>> {
+///         Box::pin(async { Err(SignerError::new("this example has no KMS")) })
+///     }
+/// }
+/// ```
+pub trait JwsSigner: Send + Sync + fmt::Debug {
+    /// The signature of `input` under `alg` by the key.
+    fn sign<'a>(
+        &'a self,
+        alg: ClientAssertionAlgorithm,
+        input: &'a [u8],
+    ) -> BoxFuture<'a, Result<Vec<u8>, SignerError>>;
+}
+
+impl<T: JwsSigner + ?Sized> JwsSigner for std::sync::Arc<T> {
+    fn sign<'a>(
+        &'a self,
+        alg: ClientAssertionAlgorithm,
+        input: &'a [u8],
+    ) -> BoxFuture<'a, Result<Vec<u8>, SignerError>> {
+        (**self).sign(alg, input)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RSA_2048_PUB: &str = include_str!("../testdata/rsa-2048-pub.pem");
+
+    #[test]
+    fn a_public_key_has_the_thumbprint_and_jwk_of_its_private_half() {
+        let private = RsaPrivateKey::generate("k").unwrap();
+        let jwk = private.public_jwk("RS256");
+        // The SPKI PEM of the same key, as a KMS exports it.
+        let n = URL_SAFE_NO_PAD.decode(jwk["n"].as_str().unwrap()).unwrap();
+        let e = URL_SAFE_NO_PAD.decode(jwk["e"].as_str().unwrap()).unwrap();
+        let pkcs1 = aws_lc_rs::rsa::PublicKeyComponents {
+            n: &n[..],
+            e: &e[..],
+        };
+        let key: aws_lc_rs::rsa::PublicEncryptingKey = pkcs1.try_into().unwrap();
+        let spki = aws_lc_rs::encoding::AsDer::as_der(&key).unwrap();
+        let pem = ::pem::encode(&::pem::Pem::new("PUBLIC KEY", spki.as_ref().to_vec()));
+        let public = RsaPublicKey::from_pem(&pem, "k", "test").unwrap();
+        assert_eq!(public.thumbprint(), private.thumbprint());
+        assert_eq!(public.public_jwk("RS256"), jwk);
+        assert_eq!(public.modulus_bits(), 2048);
+    }
+
+    #[test]
+    fn refuses_what_is_not_an_rsa_public_key_of_2048_bits() {
+        assert!(RsaPublicKey::from_pem(RSA_2048_PUB, "k", "test").is_ok());
+        let private = RsaPrivateKey::generate("k").unwrap();
+        let e = RsaPublicKey::from_pem(private.pem().expose_secret(), "k", "test").unwrap_err();
+        assert_eq!(e.code(), "key.unparsable");
+        assert_eq!(
+            RsaPublicKey::from_pem("not pem", "k", "test")
+                .unwrap_err()
+                .code(),
+            "key.not_pem"
+        );
+    }
+}
