@@ -381,7 +381,13 @@ fn mock(port: Option<u16>, listen: Option<&str>) -> Result<String, Problem> {
     if let Some(port) = port {
         builder = builder.port(port);
     }
-    let runtime = runtime()?;
+    // Several threads: one slow request (a client's JWKS, a back-channel delivery) never holds
+    // up the others.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Problem(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async {
         let server = builder
             .start()
@@ -394,13 +400,32 @@ fn mock(port: Option<u16>, listen: Option<&str>) -> Result<String, Problem> {
             server.issuer(),
             server.issuer(),
         ));
-        server
-            .run_until(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await;
+        server.run_until(stop_signal()).await;
         Ok(String::new())
     })
+}
+
+/// Ctrl-C, or SIGTERM (what `docker stop` and `kill` send).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 /// A runtime for the subcommands that talk to the provider.

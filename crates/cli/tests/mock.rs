@@ -237,6 +237,8 @@ token_auth = {{ key_file = "simulator-key.pem" }}
     let to_one_login = Url::parse(sign_out.headers()[LOCATION].to_str().unwrap()).unwrap();
     assert_eq!(to_one_login.origin(), issuer.origin());
     let (landed, _) = follow(&first, to_one_login).await;
+    // Back on the relying party's own signed-out page (not the mock's fallback page).
+    assert_eq!(landed.origin(), base.origin(), "{landed}");
     assert_eq!(landed.path(), "/signed-out", "{landed}");
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {

@@ -156,7 +156,7 @@ impl MockOneLogin {
         issuer: Url,
         identity_issuer: Url,
         clock: Arc<dyn Clock>,
-        logout_delivers: bool,
+        standalone: bool,
     ) -> Result<Shared, StartError> {
         jwt::install_crypto_provider();
         let did_url = issuer
@@ -177,7 +177,10 @@ impl MockOneLogin {
             unpublished: SigningKey::generate_es256()?,
         };
         let mut shared = Shared::new(issuer, did, identity_issuer, clock, keys);
-        shared.logout_delivers = logout_delivers;
+        shared.standalone = standalone;
+        shared
+            .require_user_agent
+            .store(!standalone, std::sync::atomic::Ordering::Relaxed);
         Ok(shared)
     }
 

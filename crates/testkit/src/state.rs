@@ -237,6 +237,27 @@ pub(crate) struct State {
     pub(crate) outbox: Vec<Delivery>,
     /// Every back-channel delivery made, with its outcome.
     pub(crate) deliveries: Vec<DeliveryRecord>,
+    /// Who signed in to which client (client id, `sub`), for the standalone server's
+    /// back-channel logouts.
+    pub(crate) sessions: Vec<(String, String)>,
+    /// When fetching each client JWKS URL last failed (not fetched again for a few seconds).
+    pub(crate) client_jwks_failed: HashMap<String, i64>,
+}
+
+/// The most requests the log keeps (the oldest are dropped): a mock left running grows no
+/// further.
+pub(crate) const MAX_RECORDED_REQUESTS: usize = 10_000;
+/// The most back-channel deliveries the log keeps, and sessions remembered.
+pub(crate) const MAX_RECORDED_DELIVERIES: usize = 1_000;
+/// Past this many codes or access tokens, expired ones are pruned at each issue.
+pub(crate) const PRUNE_GRANTS_ABOVE: usize = 10_000;
+
+/// Drops the oldest entries of `list` past `max` (a tenth at a time).
+pub(crate) fn cap<T>(list: &mut Vec<T>, max: usize) {
+    if list.len() >= max {
+        let excess = list.len() + 1 - max + max / 10;
+        list.drain(..excess.min(list.len()));
+    }
 }
 
 /// A back-channel logout token to deliver.
@@ -266,8 +287,13 @@ pub(crate) struct Shared {
     pub(crate) did: String,
     pub(crate) identity_issuer: Url,
     pub(crate) clock: Arc<dyn Clock>,
-    /// Whether `/logout` queues a back-channel logout for clients with a back-channel URI.
-    pub(crate) logout_delivers: bool,
+    /// The standalone server's ways, the GDS simulator's where it differs from One Login's hosts:
+    /// `/logout` delivers back-channel logouts itself, `/authorize` serves whatever identity is
+    /// configured (a lower `vot` rather than `access_denied`).
+    pub(crate) standalone: bool,
+    /// One Login's firewall refuses API calls without a `User-Agent`; the standalone server
+    /// applies the rule only when told to (the simulator has none).
+    pub(crate) require_user_agent: std::sync::atomic::AtomicBool,
     state: Mutex<State>,
 }
 
@@ -284,7 +310,8 @@ impl Shared {
             did,
             identity_issuer,
             clock,
-            logout_delivers: false,
+            standalone: false,
+            require_user_agent: std::sync::atomic::AtomicBool::new(true),
             state: Mutex::new(State {
                 clients: HashMap::new(),
                 user: MockUser::default(),
@@ -299,6 +326,8 @@ impl Shared {
                 client_jwks: HashMap::new(),
                 outbox: Vec::new(),
                 deliveries: Vec::new(),
+                sessions: Vec::new(),
+                client_jwks_failed: HashMap::new(),
             }),
         }
     }

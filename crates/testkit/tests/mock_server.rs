@@ -368,6 +368,38 @@ async fn the_simulators_environment_variables_configure_the_server_at_start_up()
     );
     rp.server.shutdown().await;
 
+    // The person, the algorithm and an app's own redirect scheme come from the environment too;
+    // USE_NEW_ID_TOKEN_SIGNING_KEYS without PUBLISH_… is ignored, as the simulator ignores it.
+    let rp = Rp::with(MockServer::builder().env(|name| {
+        let v = match name {
+            "PORT" => "0",
+            "REDIRECT_URLS" => "myapp://callback,http://127.0.0.1:9/cb",
+            "SUB" => "urn:fdc:gov.uk:2022:env-person",
+            "ID_TOKEN_SIGNING_ALGORITHM" => "RS256",
+            "USE_NEW_ID_TOKEN_SIGNING_KEYS" => "true",
+            _ => return None,
+        };
+        Some(v.to_owned())
+    }))
+    .await;
+    let tokens = rp
+        .sign_in(
+            DEFAULT_CLIENT_ID,
+            "myapp://callback",
+            DEFAULT_CLIENT_PRIVATE_KEY,
+            None,
+            &[],
+        )
+        .await;
+    let id_token = tokens["id_token"].as_str().unwrap();
+    assert_eq!(decode_part(id_token, 0)["alg"], "RS256");
+    assert_eq!(
+        decode_part(id_token, 1)["sub"],
+        "urn:fdc:gov.uk:2022:env-person"
+    );
+    assert_eq!(rp.server.config()["usingNewIdTokenSigningKeys"], false);
+    rp.server.shutdown().await;
+
     let refused = MockServer::builder()
         .port(0)
         .env(|name| (name == "TOKEN_AUTH_METHOD").then(|| "client_secret_post".to_owned()))
@@ -1081,5 +1113,271 @@ async fn logout_delivers_a_signed_back_channel_logout_token_to_the_clients_uri()
     }
     assert_eq!(delivered["status"], 200);
     assert_eq!(delivered["clientId"], DEFAULT_CLIENT_ID);
+    rp.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn api_calls_need_no_user_agent_unless_asked_and_head_is_served() {
+    let rp = Rp::start().await;
+    // reqwest sends no User-Agent unless told to (nor do .NET's HttpClient or http.client).
+    let bare = reqwest::Client::builder().no_proxy().build().unwrap();
+    let discovery = rp.url(".well-known/openid-configuration");
+    assert_eq!(
+        bare.get(discovery.clone()).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    let head = bare.head(discovery.clone()).send().await.unwrap();
+    assert_eq!(head.status(), StatusCode::OK);
+    assert!(head.bytes().await.unwrap().is_empty());
+    // One Login's firewall rule, when a test wants it.
+    let (status, _) = rp
+        .post_config(json!({ "faults": { "requireUserAgent": true } }))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        bare.get(discovery.clone()).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        rp.http.get(discovery).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    rp.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn unknown_fields_inside_a_section_are_ignored_and_said_back_and_get_config_posts_back() {
+    let rp = Rp::start().await;
+    let (status, body) = rp
+        .post_config(json!({
+            "responseConfiguration": { "email": "x@example.com", "favouriteColour": "teal" },
+            "clientConfiguration": { "legacyField": 1 }
+        }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        body["ignoredFields"],
+        json!([
+            "clientConfiguration.legacyField",
+            "responseConfiguration.favouriteColour"
+        ])
+    );
+    assert_eq!(
+        rp.config().await["responseConfiguration"]["email"],
+        "x@example.com"
+    );
+    // What GET /config says can be posted back as it is (a save and a restore).
+    let saved = rp.config().await;
+    let (status, body) = rp.post_config(saved.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(rp.config().await, saved);
+    // An empty POST is `{}`: it clears the errors, as the simulator's does.
+    rp.post_config(json!({ "errorConfiguration": { "idTokenErrors": ["INVALID_ISS"] } }))
+        .await;
+    let r = rp.http.post(rp.url("config")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        rp.config().await["errorConfiguration"]["idTokenErrors"],
+        json!([])
+    );
+    rp.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn another_client_needs_its_redirect_urls_and_a_key_of_its_own() {
+    let rp = Rp::start().await;
+    let (status, body) = rp
+        .post_config(json!({ "clients": [{ "clientId": "x" }] }))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert!(
+        body["errors"]["clients[0].redirectUrls"].is_object(),
+        "{body}"
+    );
+    assert!(body["errors"]["clients[0].publicKey"].is_object(), "{body}");
+    // Two clients with one id are refused too.
+    let (status, _) = rp
+        .post_config(json!({ "clients": [{
+            "clientId": DEFAULT_CLIENT_ID, "redirectUrls": ["http://127.0.0.1:9/x"],
+            "publicKey": govuk_one_login_testkit::DEFAULT_CLIENT_PUBLIC_KEY
+        }]}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // A secret hash too costly to check is refused (it would stall the server).
+    let (status, body) = rp
+        .post_config(json!({ "clientConfiguration": {
+            "client_secret_hash": "$argon2id$v=19$m=8,t=4000000000,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"
+        }}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("clientConfiguration.client_secret_hash"));
+    rp.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_client_jwks_over_the_size_limit_is_refused() {
+    let rp = Rp::start().await;
+    let key = RsaPrivateKey::generate("k").unwrap();
+    let mut jwk = key.public_jwk("RS256");
+    jwk["padding"] = json!("x".repeat(300 * 1024));
+    let jwks = serve_jwks(json!({ "keys": [jwk] })).await;
+    let (status, _) = rp
+        .post_config(json!({ "clients": [{
+            "clientId": "big", "publicKeySource": "JWKS", "jwksUrl": jwks.as_str(),
+            "redirectUrls": ["http://127.0.0.1:9/big"], "identityVerificationSupported": false
+        }]}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let callback = rp.authorize("big", "http://127.0.0.1:9/big", &[]).await;
+    let (status, body) = rp
+        .token_with(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code_of(&callback)),
+            ("redirect_uri", "http://127.0.0.1:9/big"),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ),
+            (
+                "client_assertion",
+                &rp.assertion("big", key.pem().expose_secret(), Some("k")),
+            ),
+        ])
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"], "invalid_client");
+    rp.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_lower_level_of_confidence_signs_in_and_says_so_in_the_core_identity_vot() {
+    let rp = Rp::start().await;
+    let (status, _) = rp
+        .post_config(json!({ "responseConfiguration": { "maxLoCAchieved": "P1" } }))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let claims = r#"{"userinfo":{"https://vocab.account.gov.uk/v1/coreIdentityJWT":null,"https://vocab.account.gov.uk/v1/returnCode":null}}"#;
+    let tokens = rp
+        .default_sign_in(&[("vtr", r#"["Cl.Cm.P2"]"#), ("claims", claims)])
+        .await;
+    let info = rp.userinfo(tokens["access_token"].as_str().unwrap()).await;
+    let core = info["https://vocab.account.gov.uk/v1/coreIdentityJWT"]
+        .as_str()
+        .unwrap();
+    // As the simulator: the identity configured, with the level it reached; a relying party
+    // must refuse it for a P2 service.
+    assert_eq!(decode_part(core, 1)["vot"], "P1");
+    assert_eq!(
+        info["https://vocab.account.gov.uk/v1/returnCode"],
+        json!([])
+    );
+    rp.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn signing_out_of_one_client_tells_every_client_the_person_signed_in_to() {
+    let rp = Rp::start().await;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(String, String)>();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = axum::Router::new().route(
+        "/{client}/back-channel",
+        axum::routing::post(
+            move |axum::extract::Path(client): axum::extract::Path<String>, body: String| {
+                let tx = tx.clone();
+                async move {
+                    let _ = tx.send((client, body));
+                    "ok"
+                }
+            },
+        ),
+    );
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let (status, body) = rp
+        .post_config(json!({
+            "clientConfiguration": { "backChannelLogoutUri": format!("http://{addr}/a/back-channel") },
+            "clients": [{
+                "clientId": "b", "redirectUrls": ["http://127.0.0.1:9/b"],
+                "publicKey": govuk_one_login_testkit::DEFAULT_CLIENT_PUBLIC_KEY,
+                "backChannelLogoutUri": format!("http://{addr}/b/back-channel")
+            }, {
+                "clientId": "c", "redirectUrls": ["http://127.0.0.1:9/c"],
+                "publicKey": govuk_one_login_testkit::DEFAULT_CLIENT_PUBLIC_KEY,
+                "backChannelLogoutUri": format!("http://{addr}/c/back-channel")
+            }]
+        }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let a = rp.default_sign_in(&[]).await;
+    rp.sign_in(
+        "b",
+        "http://127.0.0.1:9/b",
+        DEFAULT_CLIENT_PRIVATE_KEY,
+        None,
+        &[],
+    )
+    .await;
+    // The person never signed in to c: c hears nothing.
+    let mut logout = rp.url("logout");
+    logout
+        .query_pairs_mut()
+        .append_pair("id_token_hint", a["id_token"].as_str().unwrap());
+    let r = rp.http.get(logout).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FOUND);
+    let mut told = Vec::new();
+    for _ in 0..2 {
+        let (client, form) = tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(form.starts_with("logout_token="));
+        told.push(client);
+    }
+    told.sort();
+    assert_eq!(told, ["a", "b"]);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(
+        rx.try_recv().is_err(),
+        "a client the person never used was told"
+    );
+    rp.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_bad_logout_request_goes_to_the_error_page_and_tells_nobody() {
+    let rp = Rp::start().await;
+    let tokens = rp.default_sign_in(&[]).await;
+    for (hint, uri) in [
+        ("not-a-jwt", "http://localhost:8080/signed-out"),
+        (
+            tokens["id_token"].as_str().unwrap(),
+            "http://evil.example/signed-out",
+        ),
+    ] {
+        let mut logout = rp.url("logout");
+        logout
+            .query_pairs_mut()
+            .append_pair("id_token_hint", hint)
+            .append_pair("post_logout_redirect_uri", uri);
+        let r = rp.http.get(logout).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::FOUND);
+        let location = r.headers()["location"].to_str().unwrap().to_owned();
+        assert!(
+            location.starts_with(rp.url("logout-error").as_str()),
+            "{location}"
+        );
+    }
+    let log: Value = rp
+        .http
+        .get(rp.url("__requests"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(log["backChannelLogouts"], json!([]));
     rp.server.shutdown().await;
 }

@@ -62,23 +62,9 @@ pub(super) fn logout(shared: &Shared, req: &Incoming) -> Reply {
     let Some(client) = shared.lock().clients.get(&aud).cloned() else {
         return error_page(shared, "unauthorized_client", "client not found");
     };
-    // The person signs out of One Login: every service they are signed in to hears of it on
-    // its back channel (the standalone server delivers; the in-process mock leaves it to tests).
-    if let (true, Some(url), Some(sub)) = (
-        shared.logout_delivers,
-        client.back_channel_logout_uri.clone(),
-        parsed.claims.get("sub").and_then(Value::as_str),
-    ) {
-        let fault = shared.lock().faults.logout_token;
-        let token = mint_logout_token(shared, &client.client_id, sub, fault);
-        shared.lock().outbox.push(Delivery {
-            url,
-            client_id: client.client_id.clone(),
-            sub: sub.to_owned(),
-            token,
-        });
-    }
+    let sub = parsed.claims.get("sub").and_then(Value::as_str);
     let Some(raw) = first(&req.query, "post_logout_redirect_uri") else {
+        signed_out_everywhere(shared, &client.client_id, sub);
         return Reply::redirect(&signed_out);
     };
     let Some(mut target) = Url::parse(raw)
@@ -94,7 +80,46 @@ pub(super) fn logout(shared: &Shared, req: &Incoming) -> Reply {
     if let Some(state) = first(&req.query, "state") {
         target.query_pairs_mut().append_pair("state", state);
     }
+    signed_out_everywhere(shared, &client.client_id, sub);
     Reply::redirect(target.as_str())
+}
+
+/// The person signed out of One Login: the standalone server tells every client they signed in
+/// to (the one signing out and the others with the same `sub`), each with a back-channel URI,
+/// as One Login does. The in-process mock leaves deliveries to the test.
+fn signed_out_everywhere(shared: &Shared, client_id: &str, sub: Option<&str>) {
+    let Some(sub) = sub.filter(|_| shared.standalone) else {
+        return;
+    };
+    let mut state = shared.lock();
+    let mut targets: Vec<String> = state
+        .sessions
+        .iter()
+        .filter(|(_, s)| s == sub)
+        .map(|(c, _)| c.clone())
+        .collect();
+    if !targets.iter().any(|c| c == client_id) {
+        targets.push(client_id.to_owned());
+    }
+    state.sessions.retain(|(_, s)| s != sub);
+    let fault = state.faults.logout_token;
+    let urls: Vec<(String, Url)> = targets
+        .into_iter()
+        .filter_map(|c| {
+            let url = state.clients.get(&c)?.back_channel_logout_uri.clone()?;
+            Some((c, url))
+        })
+        .collect();
+    drop(state);
+    for (client, url) in urls {
+        let token = mint_logout_token(shared, &client, sub, fault);
+        shared.lock().outbox.push(Delivery {
+            url,
+            client_id: client,
+            sub: sub.to_owned(),
+            token,
+        });
+    }
 }
 
 /// A back-channel logout token for `sub` at `client_id`, as One Login mints them, or with `fault`.

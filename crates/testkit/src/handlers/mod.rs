@@ -18,7 +18,7 @@ use wiremock::{Request, Respond, ResponseTemplate};
 use crate::faults::{Endpoint, EndpointFault};
 use crate::jwt;
 use crate::record::{DecodedJwt, RecordedRequest};
-use crate::state::Shared;
+use crate::state::{MAX_RECORDED_REQUESTS, Shared, cap};
 
 /// A request, decoded once.
 pub(crate) struct Incoming {
@@ -264,7 +264,10 @@ pub(crate) fn handle(shared: &Shared, incoming: Incoming) -> Reply {
         client_assertion,
         status: reply.status,
     };
-    shared.lock().requests.push(record);
+    let mut state = shared.lock();
+    cap(&mut state.requests, MAX_RECORDED_REQUESTS);
+    state.requests.push(record);
+    drop(state);
     reply
 }
 
@@ -310,9 +313,13 @@ fn api_call(
     endpoint: Endpoint,
     handler: &dyn Fn() -> Reply,
 ) -> Reply {
-    if req
-        .header("user-agent")
-        .is_none_or(|ua| ua.trim().is_empty())
+    let rule = shared
+        .require_user_agent
+        .load(std::sync::atomic::Ordering::Relaxed);
+    if rule
+        && req
+            .header("user-agent")
+            .is_none_or(|ua| ua.trim().is_empty())
     {
         return Reply::text(403, "The request could not be satisfied");
     }

@@ -8,8 +8,8 @@ use super::{Body, Incoming, Reply, has_duplicates, single};
 use crate::faults::{IdTokenFault, TokenResponseFault};
 use crate::jwt::{self, at_hash, random_id};
 use crate::state::{
-    ACCESS_TOKEN_LIFETIME, ASSERTION_SKEW, AccessGrant, CODE_LIFETIME, ID_TOKEN_LIFETIME, NoKeys,
-    RegisteredAuth, Shared, State,
+    ACCESS_TOKEN_LIFETIME, ASSERTION_SKEW, AccessGrant, CODE_LIFETIME, ID_TOKEN_LIFETIME,
+    MAX_RECORDED_DELIVERIES, NoKeys, PRUNE_GRANTS_ABOVE, RegisteredAuth, Shared, State, cap,
 };
 
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -100,6 +100,9 @@ pub(super) fn token(shared: &Shared, req: &Incoming) -> Reply {
     if let Some(g) = state.codes.get_mut(code) {
         g.access_tokens.push(access_token.clone());
     }
+    if state.access_tokens.len() > PRUNE_GRANTS_ABOVE {
+        state.access_tokens.retain(|_, g| now <= g.expires_at);
+    }
     state.access_tokens.insert(
         access_token.clone(),
         AccessGrant {
@@ -114,6 +117,13 @@ pub(super) fn token(shared: &Shared, req: &Incoming) -> Reply {
     );
 
     let sub = grant.user.subject(&client.sector);
+    if shared.standalone {
+        let session = (client_id.clone(), sub.clone());
+        if !state.sessions.contains(&session) {
+            cap(&mut state.sessions, MAX_RECORDED_DELIVERIES);
+            state.sessions.push(session);
+        }
+    }
     let faults = state.faults.clone();
     let mut claims = json!({
         "iss": shared.issuer.as_str(),
@@ -362,7 +372,12 @@ fn check_assertion(
         return Err(invalid_signature());
     }
     let now = shared.now();
-    let Some(exp) = claims.get("exp").and_then(Value::as_i64) else {
+    // Any JSON number (a float `exp` too), as the simulator takes it.
+    #[allow(clippy::cast_possible_truncation)] // Seconds since 1970 fit an i64.
+    let Some(exp) = claims
+        .get("exp")
+        .and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f.floor() as i64)))
+    else {
         return Err(bad(
             "invalid_request",
             "Invalid private_key_jwt: exp is missing or not a number",

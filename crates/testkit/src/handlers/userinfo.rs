@@ -88,7 +88,12 @@ pub(super) fn userinfo(shared: &Shared, req: &Incoming) -> Reply {
 
     let level = grant.vector.identity().filter(|l| l.proves_identity());
     if let Some(level) = level.filter(|_| client.identity_allowed) {
-        let proven = user.identity.as_ref().filter(|i| i.max_level >= level);
+        // The standalone server serves the identity configured, whatever level it reached (its
+        // `vot` says which), as the simulator does; One Login's hosts fail the sign-in instead.
+        let proven = user
+            .identity
+            .as_ref()
+            .filter(|i| shared.standalone || i.max_level >= level);
         for claim in &grant.claims {
             let value = match (claim, proven) {
                 (ClaimName::CoreIdentityJwt, Some(identity)) => {
@@ -99,7 +104,11 @@ pub(super) fn userinfo(shared: &Shared, req: &Incoming) -> Reply {
                         "nbf": now,
                         "iat": now,
                         "exp": now + CORE_IDENTITY_LIFETIME,
-                        "vot": level.as_str(),
+                        "vot": if shared.standalone {
+                            identity.max_level.as_str()
+                        } else {
+                            level.as_str()
+                        },
                         "vtm": shared.trustmark_url(),
                         "vc": {
                             "type": ["VerifiableCredential", "IdentityCheckCredential"],
@@ -123,12 +132,16 @@ pub(super) fn userinfo(shared: &Shared, req: &Incoming) -> Reply {
                 (ClaimName::Address, Some(identity)) => Some(identity.addresses.clone()),
                 (ClaimName::Passport, Some(identity)) => identity.passports.clone(),
                 (ClaimName::DrivingPermit, Some(identity)) => identity.driving_permits.clone(),
-                (ClaimName::ReturnCode, _) if !user.return_codes.is_empty() => Some(Value::Array(
-                    user.return_codes
-                        .iter()
-                        .map(|c| json!({ "code": c }))
-                        .collect(),
-                )),
+                (ClaimName::ReturnCode, _)
+                    if shared.standalone || !user.return_codes.is_empty() =>
+                {
+                    Some(Value::Array(
+                        user.return_codes
+                            .iter()
+                            .map(|c| json!({ "code": c }))
+                            .collect(),
+                    ))
+                }
                 _ => None,
             };
             if let Some(v) = value.filter(|v| !v.is_null()) {

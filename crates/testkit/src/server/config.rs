@@ -286,6 +286,9 @@ impl Problems {
 
 const TOP_LEVEL: &[&str] = &[
     "simulatorUrl",
+    // GET /config's names for the key-rotation switches.
+    "publishNewIdTokenKeysEnabled",
+    "usingNewIdTokenSigningKeys",
     "clientConfiguration",
     "responseConfiguration",
     "errorConfiguration",
@@ -342,6 +345,12 @@ fn loose_bool(v: &Value) -> Option<bool> {
         Value::Number(n) if n.as_u64() == Some(0) => Some(false),
         _ => None,
     }
+}
+
+/// An absolute URL a browser can be sent to: http(s), or an app's own scheme (`myapp://cb`),
+/// never `data:`, `javascript:` or `vbscript:`.
+fn is_redirect_url(s: &str) -> bool {
+    Url::parse(s).is_ok_and(|u| !matches!(u.scheme(), "data" | "javascript" | "vbscript"))
 }
 
 fn is_http_url(s: &str) -> bool {
@@ -420,7 +429,7 @@ fn read_client(
                 }
             }
             "redirectUrls" | "postLogoutRedirectUrls" => {
-                if let Some(list) = string_list(problems, &p, v, &is_http_url) {
+                if let Some(list) = string_list(problems, &p, v, &is_redirect_url) {
                     if name == "redirectUrls" {
                         c.redirect_urls = list;
                     } else {
@@ -459,10 +468,14 @@ fn read_client(
             },
             "client_secret_hash" => match v {
                 Value::Null => c.client_secret_hash = None,
-                Value::String(s) if argon2::PasswordHash::new(s).is_ok() => {
+                Value::String(s) if affordable_argon2id(s) => {
                     c.client_secret_hash = Some(s.clone());
                 }
-                _ => problems.add(&p, Some(v), "must be an Argon2id hash in PHC form"),
+                _ => problems.add(
+                    &p,
+                    Some(v),
+                    "must be an Argon2id hash in PHC form costing at most m=65536, t=10, p=4",
+                ),
             },
             _ => {}
         }
@@ -470,8 +483,31 @@ fn read_client(
     c
 }
 
+/// An Argon2id hash in PHC form whose cost a test server can afford to check: at most 64 MiB,
+/// 10 passes, 4 lanes (a hash costing more would let one `/token` call stall the server).
+fn affordable_argon2id(hash: &str) -> bool {
+    let Ok(parsed) = argon2::PasswordHash::new(hash) else {
+        return false;
+    };
+    if parsed.algorithm.as_str() != "argon2id" {
+        return false;
+    }
+    argon2::Params::try_from(&parsed)
+        .is_ok_and(|p| p.m_cost() <= 65_536 && p.t_cost() <= 10 && p.p_cost() <= 4)
+}
+
 /// Checks the rules that span fields of one client.
 fn check_client(problems: &mut Problems, prefix: &str, c: &ClientConfig) {
+    if c.token_auth_method == "private_key_jwt"
+        && c.public_key_source == "STATIC"
+        && c.public_key.is_empty()
+    {
+        problems.add(
+            &format!("{prefix}.publicKey"),
+            None,
+            "a private_key_jwt client needs its publicKey, or publicKeySource JWKS with a jwksUrl",
+        );
+    }
     if c.public_key_source == "JWKS" && c.jwks_url.is_none() {
         problems.add(
             &format!("{prefix}.jwksUrl"),
@@ -639,6 +675,8 @@ fn read_errors(
 pub(crate) struct Applied {
     /// Error names not known, ignored as the simulator ignores them.
     pub(crate) ignored: Vec<String>,
+    /// Fields not known inside the sections, ignored as the simulator ignores them.
+    pub(crate) ignored_fields: Vec<String>,
 }
 
 impl SimConfig {
@@ -749,10 +787,12 @@ impl SimConfig {
         body.insert("errorConfiguration".into(), Value::Object(errors));
         let publish = on_if_true("PUBLISH_NEW_ID_TOKEN_SIGNING_KEYS");
         let use_new = on_if_true("USE_NEW_ID_TOKEN_SIGNING_KEYS");
-        if let Some(p) = publish {
+        if let Some(p) = publish.clone() {
             body.insert("publishNewIdTokenSigningKeys".into(), p);
         }
-        if let Some(u) = use_new {
+        // The simulator uses new keys only while it publishes them, and ignores the switch
+        // otherwise.
+        if let (Some(u), Some(Value::Bool(true))) = (use_new, &publish) {
             body.insert("useNewIdTokenSigningKeys".into(), u);
         }
         let mut config = Self::defaults(simulator_url);
@@ -773,7 +813,10 @@ impl SimConfig {
             problems.add("", Some(body), "Invalid value");
             return Err(ConfigError::Fields(problems.0));
         };
-        let mut unknown = unknown_keys(map, TOP_LEVEL, "");
+        let unknown = unknown_keys(map, TOP_LEVEL, "");
+        // Unknown keys inside the sections are ignored, as the simulator ignores them, and said
+        // back to the caller.
+        let mut nested_unknown = Vec::new();
         let mut next = self.clone();
         let mut applied = Applied::default();
 
@@ -797,7 +840,7 @@ impl SimConfig {
                     "clientConfiguration",
                     c,
                     &self.client,
-                    &mut unknown,
+                    &mut nested_unknown,
                 );
                 check_client(&mut problems, "clientConfiguration", &next.client);
             }
@@ -813,11 +856,17 @@ impl SimConfig {
                         problems.add(&prefix, Some(item), "must be a client configuration object");
                         continue;
                     };
-                    if !c.contains_key("clientId") {
-                        problems.add(&format!("{prefix}.clientId"), None, "is required");
+                    for required in ["clientId", "redirectUrls"] {
+                        if !c.contains_key(required) {
+                            problems.add(&format!("{prefix}.{required}"), None, "is required");
+                        }
                     }
-                    let base = ClientConfig::default();
-                    let client = read_client(&mut problems, &prefix, c, &base, &mut unknown);
+                    // Another client never inherits the default client's key, which everyone has.
+                    let base = ClientConfig {
+                        public_key: String::new(),
+                        ..ClientConfig::default()
+                    };
+                    let client = read_client(&mut problems, &prefix, c, &base, &mut nested_unknown);
                     check_client(&mut problems, &prefix, &client);
                     next.clients.push(client);
                 }
@@ -834,14 +883,15 @@ impl SimConfig {
         match map.get("responseConfiguration") {
             None => {}
             Some(Value::Object(r)) => {
-                next.response = read_response(&mut problems, r, &self.response, &mut unknown);
+                next.response =
+                    read_response(&mut problems, r, &self.response, &mut nested_unknown);
             }
             Some(v) => problems.add("responseConfiguration", Some(v), "Invalid value"),
         }
         next.errors = match map.get("errorConfiguration") {
             None | Some(Value::Null) => ErrorConfig::default(),
             Some(Value::Object(e)) => {
-                read_errors(&mut problems, e, &mut unknown, &mut applied.ignored)
+                read_errors(&mut problems, e, &mut nested_unknown, &mut applied.ignored)
             }
             Some(v) => {
                 problems.add("errorConfiguration", Some(v), "Invalid value");
@@ -857,11 +907,20 @@ impl SimConfig {
                 v.clone()
             }
         };
-        for (key, slot) in [
-            ("publishNewIdTokenSigningKeys", &mut next.publish_new_keys),
-            ("useNewIdTokenSigningKeys", &mut next.use_new_keys),
+        // GET /config's names for the switches are taken too, so that its answer can be posted back.
+        for (key, alias, slot) in [
+            (
+                "publishNewIdTokenSigningKeys",
+                "publishNewIdTokenKeysEnabled",
+                &mut next.publish_new_keys,
+            ),
+            (
+                "useNewIdTokenSigningKeys",
+                "usingNewIdTokenSigningKeys",
+                &mut next.use_new_keys,
+            ),
         ] {
-            if let Some(v) = map.get(key) {
+            if let Some(v) = map.get(key).or_else(|| map.get(alias)) {
                 match loose_bool(v) {
                     Some(b) => *slot = b,
                     None => problems.add(key, Some(v), "Invalid value"),
@@ -869,7 +928,10 @@ impl SimConfig {
             }
         }
         if !next.publish_new_keys {
-            if map.get("useNewIdTokenSigningKeys").and_then(loose_bool) == Some(true) {
+            let use_new = map
+                .get("useNewIdTokenSigningKeys")
+                .or_else(|| map.get("usingNewIdTokenSigningKeys"));
+            if use_new.and_then(loose_bool) == Some(true) {
                 if problems.0.is_empty() && unknown.is_empty() {
                     return Err(ConfigError::UseBeforePublish);
                 }
@@ -886,6 +948,10 @@ impl SimConfig {
             );
         }
         problems.into_result()?;
+        applied.ignored_fields = nested_unknown
+            .iter()
+            .filter_map(|f| f.get("path").and_then(Value::as_str).map(str::to_owned))
+            .collect();
         *self = next;
         Ok(applied)
     }
@@ -919,6 +985,12 @@ impl SimConfig {
             "publishNewIdTokenKeysEnabled": self.publish_new_keys,
             "usingNewIdTokenSigningKeys": self.use_new_keys,
         })
+    }
+
+    /// Whether API calls without a `User-Agent` are refused, as One Login's firewall refuses them
+    /// (`faults.requireUserAgent`; off by default, as the simulator has no such rule).
+    pub(crate) fn requires_user_agent(&self) -> bool {
+        self.faults.get("requireUserAgent") == Some(&Value::Bool(true))
     }
 
     /// Every client, the simulator's first.
@@ -1134,6 +1206,11 @@ pub(crate) fn parse_faults(v: &Value) -> Result<Faults, (String, String)> {
                         );
                     };
                     faults = faults.and(Faults::endpoint(endpoint, fault));
+                }
+            }
+            "requireUserAgent" => {
+                if !value.is_boolean() {
+                    return err(key, "must be a boolean");
                 }
             }
             "unknownKid" | "userinfoSubMismatch" => match value.as_bool() {

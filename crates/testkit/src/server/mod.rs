@@ -6,7 +6,7 @@ mod config;
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use govuk_one_login_core::{SystemClock, Url};
 use serde_json::{Value, json};
-use tokio::sync::oneshot;
+use tokio::sync::watch;
 
 use crate::error::StartError;
 use crate::handlers::{self, Incoming, Reply, first};
@@ -39,6 +39,10 @@ pub const DEFAULT_PORT: u16 = 3000;
 const JWKS_TIMEOUT: Duration = Duration::from_secs(5);
 /// The largest client JWKS read.
 const MAX_JWKS_BYTES: usize = 256 * 1024;
+/// How long requests in flight get to finish when the server stops.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+/// How long a client JWKS URL that failed is left alone.
+const JWKS_RETRY_SECS: i64 = 5;
 
 /// The mock One Login as a standalone HTTP server, compatible with GDS's simulator.
 ///
@@ -73,7 +77,7 @@ pub struct MockServer {
     provider: MockOneLogin,
     context: Arc<Context>,
     addr: SocketAddr,
-    shutdown: Option<oneshot::Sender<()>>,
+    shutdown: Option<watch::Sender<bool>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
 
@@ -92,6 +96,7 @@ type EnvLookup = Box<dyn Fn(&str) -> Option<String> + Send + Sync>;
 /// How to start a [`MockServer`].
 pub struct MockServerBuilder {
     ip: IpAddr,
+    explicit_ip: bool,
     port: u16,
     simulator_url: Option<String>,
     env: EnvLookup,
@@ -111,6 +116,7 @@ impl Default for MockServerBuilder {
     fn default() -> Self {
         Self {
             ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            explicit_ip: false,
             port: DEFAULT_PORT,
             simulator_url: None,
             env: Box::new(|_| None),
@@ -126,11 +132,13 @@ impl MockServerBuilder {
         self
     }
 
-    /// The address to listen on (default 127.0.0.1). Anything but loopback exposes a provider
-    /// that signs anyone in to the network: say so only on purpose.
+    /// The address to listen on (default 127.0.0.1, and [::1] on the same port where the host
+    /// has it). Anything but loopback exposes a provider that signs anyone in to the network: say
+    /// so only on purpose.
     #[must_use]
     pub fn listen(mut self, ip: IpAddr) -> Self {
         self.ip = ip;
+        self.explicit_ip = true;
         self
     }
 
@@ -229,14 +237,30 @@ impl MockServerBuilder {
             .route("/__requests", get(get_requests).delete(clear_requests))
             .fallback(provider_route)
             .with_state(context.clone());
-        let (tx, rx) = oneshot::channel::<()>();
+        // On the default address, [::1] too where the host has it: `localhost` resolves to
+        // ::1 first on many hosts (and in Node before 18), where the simulator listens on both.
+        let mut listeners = vec![listener];
+        if !self.explicit_ip
+            && let Ok(v6) = tokio::net::TcpListener::bind((Ipv6Addr::LOCALHOST, addr.port())).await
+        {
+            listeners.push(v6);
+        }
+        let (tx, rx) = watch::channel(false);
         let task = tokio::spawn(async move {
-            let serve = axum::serve(listener, router).with_graceful_shutdown(async {
-                let _ = rx.await;
-            });
-            if let Err(e) = serve.await {
-                tracing_error(&e.to_string());
+            let mut servers = tokio::task::JoinSet::new();
+            for listener in listeners {
+                let mut rx = rx.clone();
+                let router = router.clone();
+                servers.spawn(async move {
+                    let serve = axum::serve(listener, router).with_graceful_shutdown(async move {
+                        let _ = rx.wait_for(|stop| *stop).await;
+                    });
+                    if let Err(e) = serve.await {
+                        tracing_error(&e.to_string());
+                    }
+                });
             }
+            while servers.join_next().await.is_some() {}
         });
         Ok(MockServer {
             provider,
@@ -290,12 +314,17 @@ impl MockServer {
         self.stop().await;
     }
 
+    /// Stops accepting, lets requests in flight finish for up to five seconds (a client holding
+    /// a half-sent request open cannot keep the server alive), then stops.
     async fn stop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
+            let _ = tx.send(true);
         }
         if let Some(task) = self.task.take() {
-            let _ = task.await;
+            let abort = task.abort_handle();
+            if tokio::time::timeout(SHUTDOWN_GRACE, task).await.is_err() {
+                abort.abort();
+            }
         }
     }
 }
@@ -303,7 +332,7 @@ impl MockServer {
 impl Drop for MockServer {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
+            let _ = tx.send(true);
         }
     }
 }
@@ -339,6 +368,10 @@ impl Sim {
         }
         state.user = self.config.user();
         state.faults = self.config.faults();
+        shared.require_user_agent.store(
+            self.config.requires_user_agent(),
+            std::sync::atomic::Ordering::Relaxed,
+        );
         let k = &self.keys;
         state.keys.jwks = vec![k.es256.clone(), k.rs256.clone()];
         if self.config.publish_new_keys {
@@ -381,11 +414,14 @@ async fn get_config(State(ctx): Ctx) -> Response {
 }
 
 async fn post_config(State(ctx): Ctx, headers: HeaderMap, body: Bytes) -> Response {
-    let json_body = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"));
+    // An empty POST (`curl -X POST …/config`, the simulator's way to clear the errors) is `{}`.
+    let empty = body.iter().all(u8::is_ascii_whitespace);
+    let json_body = empty
+        || headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"));
     if !json_body {
         return (
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -396,7 +432,12 @@ async fn post_config(State(ctx): Ctx, headers: HeaderMap, body: Bytes) -> Respon
         )
             .into_response();
     }
-    let value: Value = match serde_json::from_slice(&body) {
+    let parsed = if empty {
+        Ok(json!({}))
+    } else {
+        serde_json::from_slice(&body)
+    };
+    let value: Value = match parsed {
         Ok(v) => v,
         Err(e) => {
             return (
@@ -414,10 +455,14 @@ async fn post_config(State(ctx): Ctx, headers: HeaderMap, body: Bytes) -> Respon
     match outcome {
         Ok(applied) => {
             sim.install(ctx.shared());
-            if applied.ignored.is_empty() {
+            if applied.ignored.is_empty() && applied.ignored_fields.is_empty() {
                 StatusCode::OK.into_response()
             } else {
-                axum::Json(json!({ "ignoredErrorNames": applied.ignored })).into_response()
+                axum::Json(json!({
+                    "ignoredErrorNames": applied.ignored,
+                    "ignoredFields": applied.ignored_fields,
+                }))
+                .into_response()
             }
         }
         Err(e) => config_refused(&e),
@@ -498,6 +543,12 @@ async fn provider_route(
     let path_and_query = uri.path_and_query().map_or("/", |p| p.as_str());
     let Ok(url) = Url::parse(&format!("http://mock{path_and_query}")) else {
         return (StatusCode::BAD_REQUEST, "Invalid request").into_response();
+    };
+    // HEAD is GET without the body (hyper leaves the body out), as the simulator serves it.
+    let method = if method == Method::HEAD {
+        Method::GET
+    } else {
+        method
     };
     let incoming = Incoming::from_parts(
         method.as_str(),
@@ -601,11 +652,20 @@ async fn fetch_client_keys(ctx: &Context, req: &Incoming) {
     }) else {
         return;
     };
+    let now = ctx.shared().now();
     let url = {
         let state = ctx.shared().lock();
         let Some(RegisteredAuth::Jwks(url)) = state.clients.get(&client_id).map(|c| &c.auth) else {
             return;
         };
+        // A URL that just failed is not fetched again at once (each JWT with a new kid would).
+        if state
+            .client_jwks_failed
+            .get(url.as_str())
+            .is_some_and(|at| now - at < JWKS_RETRY_SECS)
+        {
+            return;
+        }
         let known = state
             .client_jwks
             .get(url.as_str())
@@ -625,12 +685,21 @@ async fn fetch_client_keys(ctx: &Context, req: &Incoming) {
             .send()
             .await
             .ok()?;
-        if !response.status().is_success() {
+        if !response.status().is_success()
+            || response
+                .content_length()
+                .is_some_and(|n| n > MAX_JWKS_BYTES as u64)
+        {
             return None;
         }
-        let bytes = response.bytes().await.ok()?;
-        if bytes.len() > MAX_JWKS_BYTES {
-            return None;
+        // Read at most the limit, however long the body says it is (or streams on).
+        let mut response = response;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.ok()? {
+            bytes.extend_from_slice(&chunk);
+            if bytes.len() > MAX_JWKS_BYTES {
+                return None;
+            }
         }
         let set: Value = serde_json::from_slice(&bytes).ok()?;
         Some(
@@ -643,10 +712,14 @@ async fn fetch_client_keys(ctx: &Context, req: &Incoming) {
         )
     }
     .await;
-    if let Some(keys) = fetched {
-        ctx.shared()
-            .lock()
-            .client_jwks
-            .insert(url.to_string(), keys);
+    let mut state = ctx.shared().lock();
+    match fetched {
+        Some(keys) => {
+            state.client_jwks_failed.remove(url.as_str());
+            state.client_jwks.insert(url.to_string(), keys);
+        }
+        None => {
+            state.client_jwks_failed.insert(url.to_string(), now);
+        }
     }
 }
