@@ -7,6 +7,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::secret::SecretString;
+use crate::service_key::RsaPublicKey;
 
 /// The smallest RSA modulus accepted, in bits.
 pub const MIN_RSA_BITS: usize = 2048;
@@ -34,6 +35,32 @@ pub(crate) fn read_secret_file(path: &Path) -> std::io::Result<String> {
     }
     String::from_utf8(bytes)
         .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
+}
+
+/// The PEM text a key source holds: the file (relative paths resolved against `base_dir`), the
+/// variable, or the text given.
+pub(crate) fn read_key_source(
+    source: &KeySource,
+    base_dir: Option<&Path>,
+) -> Result<SecretString, KeyError> {
+    match source {
+        KeySource::File(path) => {
+            let full = match base_dir {
+                Some(dir) if path.is_relative() => dir.join(path),
+                _ => path.clone(),
+            };
+            read_secret_file(&full)
+                .map(SecretString::new)
+                .map_err(|e| KeyError::Unreadable {
+                    path: full,
+                    reason: e.to_string(),
+                })
+        }
+        KeySource::Env(var) => std::env::var(var)
+            .map(SecretString::new)
+            .map_err(|_| KeyError::EnvMissing { var: var.clone() }),
+        KeySource::Pem(p) => Ok(p.clone()),
+    }
 }
 
 /// Where a private key comes from. Keys are never required inline in a services file.
@@ -157,18 +184,15 @@ impl KeyError {
 #[derive(Clone)]
 pub struct RsaPrivateKey {
     pem: SecretString,
-    key_id: String,
-    modulus_bits: usize,
-    /// The public modulus and exponent, big-endian without leading zeros.
-    n: Vec<u8>,
-    e: Vec<u8>,
+    /// The public half, with the key id.
+    public: RsaPublicKey,
 }
 
 impl fmt::Debug for RsaPrivateKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RsaPrivateKey")
-            .field("key_id", &self.key_id)
-            .field("modulus_bits", &self.modulus_bits)
+            .field("key_id", &self.public.key_id())
+            .field("modulus_bits", &self.public.modulus_bits())
             .field("pem", &"[redacted]")
             .finish()
     }
@@ -185,24 +209,7 @@ impl RsaPrivateKey {
         base_dir: Option<&Path>,
     ) -> Result<Self, KeyError> {
         let source_name = source.to_string();
-        let pem = match source {
-            KeySource::File(path) => {
-                let full = match base_dir {
-                    Some(dir) if path.is_relative() => dir.join(path),
-                    _ => path.clone(),
-                };
-                read_secret_file(&full)
-                    .map(SecretString::new)
-                    .map_err(|e| KeyError::Unreadable {
-                        path: full,
-                        reason: e.to_string(),
-                    })?
-            }
-            KeySource::Env(var) => std::env::var(var)
-                .map(SecretString::new)
-                .map_err(|_| KeyError::EnvMissing { var: var.clone() })?,
-            KeySource::Pem(p) => p.clone(),
-        };
+        let pem = read_key_source(source, base_dir)?;
         Self::from_pem(pem, key_id, &source_name)
     }
 
@@ -268,10 +275,7 @@ impl RsaPrivateKey {
         );
         Ok(Self {
             pem,
-            key_id: key_id.to_owned(),
-            modulus_bits,
-            n: public.n,
-            e: public.e,
+            public: RsaPublicKey::from_components(key_id, modulus_bits, public.n, public.e),
         })
     }
 
@@ -334,40 +338,35 @@ impl RsaPrivateKey {
 
     /// The key id sent as `kid` in client assertion headers.
     pub fn key_id(&self) -> &str {
-        &self.key_id
+        self.public.key_id()
     }
 
     /// The modulus size in bits.
     pub fn modulus_bits(&self) -> usize {
-        self.modulus_bits
+        self.public.modulus_bits()
     }
 
     /// The same key under another key id.
     #[must_use]
     pub fn with_key_id(mut self, key_id: impl Into<String>) -> Self {
-        self.key_id = key_id.into();
+        self.public = self.public.with_key_id(key_id);
         self
     }
 
     /// The RFC 7638 thumbprint of the public key: the `kid` a key gets when none is given.
     pub fn thumbprint(&self) -> String {
-        jwk_thumbprint(
-            &URL_SAFE_NO_PAD.encode(&self.n),
-            &URL_SAFE_NO_PAD.encode(&self.e),
-        )
+        self.public.thumbprint()
     }
 
     /// The public half as a JWK for a JWKS: `kty: RSA`, `n`, `e`, `kid`, `use: sig` and `alg`
     /// (the algorithm the key signs with: `RS256` or `PS256`). Never the private parts.
     pub fn public_jwk(&self, alg: &str) -> serde_json::Value {
-        serde_json::json!({
-            "kty": "RSA",
-            "n": URL_SAFE_NO_PAD.encode(&self.n),
-            "e": URL_SAFE_NO_PAD.encode(&self.e),
-            "kid": self.key_id,
-            "use": "sig",
-            "alg": alg,
-        })
+        self.public.public_jwk(alg)
+    }
+
+    /// The public half, with the key id.
+    pub fn public_key(&self) -> &RsaPublicKey {
+        &self.public
     }
 }
 

@@ -9,7 +9,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::key::{
-    KeyError, KeySource, MIN_RSA_BITS, RsaPrivateKey, jwk_thumbprint, read_secret_file,
+    KeyError, KeySource, MIN_RSA_BITS, RsaPrivateKey, jwk_thumbprint, read_key_source,
 };
 use crate::transport::BoxFuture;
 use crate::types::ClientAssertionAlgorithm;
@@ -46,23 +46,8 @@ impl RsaPublicKey {
         base_dir: Option<&Path>,
     ) -> Result<Self, KeyError> {
         let source_name = source.to_string();
-        let text = match source {
-            KeySource::File(path) => {
-                let full = match base_dir {
-                    Some(dir) if path.is_relative() => dir.join(path),
-                    _ => path.clone(),
-                };
-                read_secret_file(&full).map_err(|e| KeyError::Unreadable {
-                    path: full,
-                    reason: e.to_string(),
-                })?
-            }
-            KeySource::Env(var) => {
-                std::env::var(var).map_err(|_| KeyError::EnvMissing { var: var.clone() })?
-            }
-            KeySource::Pem(p) => p.expose_secret().to_owned(),
-        };
-        Self::from_pem(&text, key_id, &source_name)
+        let text = read_key_source(source, base_dir)?;
+        Self::from_pem(text.expose_secret(), key_id, &source_name)
     }
 
     /// Checks PEM text holding an RSA public key.
@@ -98,12 +83,23 @@ impl RsaPublicKey {
                 source_name: source_name.to_owned(),
             });
         }
-        Ok(Self {
+        Ok(Self::from_components(key_id, modulus_bits, n, e))
+    }
+
+    /// A key from its checked parts (the modulus and exponent big-endian, without leading
+    /// zeros).
+    pub(crate) fn from_components(
+        key_id: &str,
+        modulus_bits: usize,
+        n: Vec<u8>,
+        e: Vec<u8>,
+    ) -> Self {
+        Self {
             key_id: key_id.to_owned(),
             modulus_bits,
             n,
             e,
-        })
+        }
     }
 
     /// The key id sent as `kid`.
@@ -162,28 +158,27 @@ pub enum ServiceKey {
 }
 
 impl ServiceKey {
+    /// The public half, with the key id.
+    pub fn public_key(&self) -> &RsaPublicKey {
+        match self {
+            Self::Private(k) => k.public_key(),
+            Self::External { public, .. } => public,
+        }
+    }
+
     /// The key id sent as `kid`.
     pub fn key_id(&self) -> &str {
-        match self {
-            Self::Private(k) => k.key_id(),
-            Self::External { public, .. } => public.key_id(),
-        }
+        self.public_key().key_id()
     }
 
     /// The RFC 7638 thumbprint of the public half.
     pub fn thumbprint(&self) -> String {
-        match self {
-            Self::Private(k) => k.thumbprint(),
-            Self::External { public, .. } => public.thumbprint(),
-        }
+        self.public_key().thumbprint()
     }
 
     /// The public half as a JWK for a JWKS (`kty`, `n`, `e`, `kid`, `use: sig`, `alg`).
     pub fn public_jwk(&self, alg: &str) -> serde_json::Value {
-        match self {
-            Self::Private(k) => k.public_jwk(alg),
-            Self::External { public, .. } => public.public_jwk(alg),
-        }
+        self.public_key().public_jwk(alg)
     }
 
     /// The private key, when it is in this process.

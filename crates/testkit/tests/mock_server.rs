@@ -60,6 +60,12 @@ impl Rp {
         self.server.issuer().join(rel).unwrap()
     }
 
+    /// GET a path of the provider, as JSON.
+    async fn get_json(&self, rel: &str) -> Value {
+        let r = self.http.get(self.url(rel)).send().await.unwrap();
+        r.json().await.unwrap()
+    }
+
     async fn post_config(&self, body: Value) -> (StatusCode, String) {
         let r = self
             .http
@@ -72,14 +78,7 @@ impl Rp {
     }
 
     async fn config(&self) -> Value {
-        self.http
-            .get(self.url("config"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+        self.get_json("config").await
     }
 
     /// GET /authorize; the `Location` it redirects to.
@@ -179,27 +178,12 @@ impl Rp {
     }
 
     async fn jwks(&self) -> Value {
-        self.http
-            .get(self.url(".well-known/jwks.json"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+        self.get_json(".well-known/jwks.json").await
     }
 
     /// Whether a core identity JWT verifies with the DID document's key its `kid` names.
     async fn verifies_identity(&self, token: &str) -> bool {
-        let did: Value = self
-            .http
-            .get(self.url(".well-known/did.json"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let did: Value = self.get_json(".well-known/did.json").await;
         let kid = decode_part(token, 0)["kid"].as_str().unwrap().to_owned();
         let method = did["assertionMethod"]
             .as_array()
@@ -275,26 +259,10 @@ async fn starts_on_loopback_with_the_simulators_issuer_did_and_default_person() 
     let port = rp.server.local_addr().port();
     let issuer = rp.server.issuer();
     assert_eq!(issuer.as_str(), format!("http://localhost:{port}/"));
-    let discovery: Value = rp
-        .http
-        .get(rp.url(".well-known/openid-configuration"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let discovery: Value = rp.get_json(".well-known/openid-configuration").await;
     assert_eq!(discovery["issuer"], issuer.as_str());
     assert_eq!(discovery["token_endpoint"], rp.url("token").as_str());
-    let did: Value = rp
-        .http
-        .get(rp.url(".well-known/did.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let did: Value = rp.get_json(".well-known/did.json").await;
     assert_eq!(did["id"], format!("did:web:localhost%3A{port}"));
 
     let tokens = rp.default_sign_in(IDENTITY).await;
@@ -956,15 +924,7 @@ async fn testkit_faults_are_selectable_through_config_and_cleared_by_the_next_po
         .unwrap();
     assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(r.headers()["retry-after"], "7");
-    let discovery: Value = rp
-        .http
-        .get(rp.url(".well-known/openid-configuration"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let discovery: Value = rp.get_json(".well-known/openid-configuration").await;
     assert_eq!(discovery["issuer"], "https://elsewhere.example/");
 
     let (status, _) = rp
@@ -985,15 +945,7 @@ async fn testkit_faults_are_selectable_through_config_and_cleared_by_the_next_po
 async fn the_request_log_lists_every_request_for_tests_in_any_language() {
     let rp = Rp::start().await;
     rp.default_sign_in(&[]).await;
-    let log: Value = rp
-        .http
-        .get(rp.url("__requests"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let log: Value = rp.get_json("__requests").await;
     let paths: Vec<&str> = log["requests"]
         .as_array()
         .unwrap()
@@ -1011,27 +963,11 @@ async fn the_request_log_lists_every_request_for_tests_in_any_language() {
             .unwrap()
             .contains(&json!(["grant_type", "authorization_code"]))
     );
-    let only_token: Value = rp
-        .http
-        .get(rp.url("__requests?path=/token"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let only_token: Value = rp.get_json("__requests?path=/token").await;
     assert_eq!(only_token["requests"].as_array().unwrap().len(), 1);
     let cleared = rp.http.delete(rp.url("__requests")).send().await.unwrap();
     assert_eq!(cleared.status(), StatusCode::NO_CONTENT);
-    let log: Value = rp
-        .http
-        .get(rp.url("__requests"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let log: Value = rp.get_json("__requests").await;
     assert_eq!(log["requests"], json!([]));
     rp.server.shutdown().await;
 }
@@ -1096,15 +1032,7 @@ async fn logout_delivers_a_signed_back_channel_logout_token_to_the_clients_uri()
     // The delivery is in the log, with the relying party's answer.
     let mut delivered = Value::Null;
     for _ in 0..50 {
-        let log: Value = rp
-            .http
-            .get(rp.url("__requests"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let log: Value = rp.get_json("__requests").await;
         delivered = log["backChannelLogouts"][0].clone();
         if !delivered.is_null() {
             break;
@@ -1369,15 +1297,7 @@ async fn a_bad_logout_request_goes_to_the_error_page_and_tells_nobody() {
             "{location}"
         );
     }
-    let log: Value = rp
-        .http
-        .get(rp.url("__requests"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let log: Value = rp.get_json("__requests").await;
     assert_eq!(log["backChannelLogouts"], json!([]));
     rp.server.shutdown().await;
 }

@@ -132,7 +132,7 @@ impl MockServerBuilder {
         self
     }
 
-    /// The address to listen on (default 127.0.0.1, and [::1] on the same port where the host
+    /// The address to listen on (default 127.0.0.1, and `[::1]` on the same port where the host
     /// has it). Anything but loopback exposes a provider that signs anyone in to the network: say
     /// so only on purpose.
     #[must_use]
