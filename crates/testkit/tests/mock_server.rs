@@ -262,6 +262,8 @@ async fn starts_on_loopback_with_the_simulators_issuer_did_and_default_person() 
     let discovery: Value = rp.get_json(".well-known/openid-configuration").await;
     assert_eq!(discovery["issuer"], issuer.as_str());
     assert_eq!(discovery["token_endpoint"], rp.url("token").as_str());
+    // Only what it serves.
+    assert!(discovery.get("registration_endpoint").is_none());
     let did: Value = rp.get_json(".well-known/did.json").await;
     assert_eq!(did["id"], format!("did:web:localhost%3A{port}"));
 

@@ -39,6 +39,19 @@ pub(super) fn discovery(shared: &Shared) -> Reply {
     });
     if let (Value::Object(doc), Value::Object(more)) = (&mut body, more) {
         doc.extend(more);
+        // The standalone server, as the simulator, announces only what it serves, and points
+        // at One Login's own policy pages.
+        if shared.standalone {
+            doc.remove("registration_endpoint");
+            doc.insert(
+                "op_policy_uri".into(),
+                json!("https://signin.account.gov.uk/privacy-notice"),
+            );
+            doc.insert(
+                "op_tos_uri".into(),
+                json!("https://signin.account.gov.uk/terms-and-conditions"),
+            );
+        }
     }
     Reply::json(200, body).header("cache-control", "max-age=86400")
 }
