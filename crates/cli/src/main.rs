@@ -22,8 +22,10 @@ use std::io::Write as _;
 use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use govuk_one_login::core::ClientAuth;
 use govuk_one_login::core::{Clock as _, Nonce, SystemClock};
 use govuk_one_login::core::{DEFAULT_USER_AGENT, HttpRequest, HttpTransport as _, KeySource};
 use govuk_one_login::discovery::ProviderMetadata;
@@ -32,7 +34,10 @@ use govuk_one_login::verify::{
     DidDocument, IdTokenExpectations, KeySet, LogoutExpectations, RejectedKey, verify_id_token,
     verify_logout_token,
 };
-use govuk_one_login::{Environment, OneLogin, RsaPrivateKey, Services, Url, check_services_file};
+use govuk_one_login::{
+    Environment, JwsSigner, OneLogin, RsaPrivateKey, Services, SignerError, Url,
+    check_services_file,
+};
 use govuk_one_login_testkit::MockServer;
 use serde_json::{Value, json};
 
@@ -357,6 +362,38 @@ fn check(file: &Path, json: bool) -> Result<String, Problem> {
             report.problems.len(),
             file.display()
         )))
+    }
+}
+
+/// The signer names the services' keys give (keys a KMS or an HSM holds).
+fn external_signers(services: &Services) -> Vec<String> {
+    let mut names: Vec<String> = services
+        .iter()
+        .flat_map(|svc| match svc.client_auth() {
+            ClientAuth::PrivateKeyJwt { key, others, .. } => std::iter::once(key)
+                .chain(others)
+                .filter_map(|k| k.signer().map(str::to_owned))
+                .collect::<Vec<_>>(),
+            ClientAuth::ClientSecretPost { .. } => Vec::new(),
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// The signer `inspect` registers for keys a KMS holds: it never signs.
+#[derive(Debug)]
+struct NoSigning;
+
+impl JwsSigner for NoSigning {
+    fn sign<'a>(
+        &'a self,
+        _key_id: &'a str,
+        _alg: govuk_one_login::core::ClientAssertionAlgorithm,
+        _input: &'a [u8],
+    ) -> govuk_one_login::core::BoxFuture<'a, Result<Vec<u8>, SignerError>> {
+        Box::pin(async { Err(SignerError::permanent("one-login inspect signs nothing")) })
     }
 }
 
@@ -735,7 +772,12 @@ fn verify_as(
             ))
         })?
         .clone();
-    let one_login = OneLogin::builder(services)
+    // Inspecting signs nothing: a key a KMS holds gets a signer that refuses.
+    let mut builder = OneLogin::builder(services.clone());
+    for name in external_signers(&services) {
+        builder = builder.signer(name, Arc::new(NoSigning));
+    }
+    let one_login = builder
         .build()
         .map_err(|e| Problem(format!("{e} [{}]", e.code())))?;
     let runtime = runtime()?;

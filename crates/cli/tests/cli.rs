@@ -513,3 +513,55 @@ async fn inspect_decodes_hides_personal_claims_and_verifies_as_a_service() {
     );
     assert_eq!(run(&["inspect", "--service", "app"]).status.code(), Some(2));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_jwks_and_inspect_work_for_a_service_whose_key_a_kms_holds() {
+    let dir = scratch("kms");
+    let key = RsaPrivateKey::generate_with_bits(2048).unwrap();
+    std::fs::write(dir.join("kms.pub.pem"), key.public_key().to_pem()).unwrap();
+    let h = Harness::start(vec![auth_service("other", "other-client")]).await;
+    let config = dir.join("services.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[provider]\nenvironment = \"custom\"\nissuer = \"{}\"\n\n[[service]]\nname = \"app\"\n\
+             client_id = \"app-client\"\nredirect_uris = [\"http://127.0.0.1:9/app/callback\"]\n\
+             scopes = [\"openid\", \"email\"]\n\
+             token_auth = {{ signer = \"kms\", public_key_file = \"kms.pub.pem\" }}\n",
+            h.provider.provider_spec().issuer.unwrap(),
+        ),
+    )
+    .unwrap();
+    let config_arg = config.to_str().unwrap().to_owned();
+    let out = run(&["keys", "jwks", "--config", &config_arg, "--service", "app"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let jwks: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(jwks["keys"][0]["kid"], key.thumbprint());
+    assert_eq!(jwks["keys"][0]["n"], key.public_jwk("RS256")["n"]);
+    // Inspecting a token signs nothing, so the KMS is not needed.
+    let token = h.provider.mint_logout_token("app-client", "someone", None);
+    let out = tokio::task::spawn_blocking(move || {
+        run_with_stdin(
+            &[
+                "inspect",
+                "--json",
+                "--service",
+                "app",
+                "--config",
+                &config_arg,
+            ],
+            &token,
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["verification"]["ok"], true, "{report}");
+}

@@ -58,7 +58,7 @@ pub use key::{
 };
 pub use replay::{InMemoryReplayStore, ReplayCheck, ReplayStore, ReplayStoreError, StoreCause};
 pub use secret::SecretString;
-pub use service_key::{JwsSigner, RsaPublicKey, ServiceKey, SignerError};
+pub use service_key::{JwsSigner, MAX_RSA_BITS, RsaPublicKey, ServiceKey, SignerError};
 pub use transport::{
     BoxFuture, DEFAULT_USER_AGENT, HttpRequest, HttpResponse, HttpTransport, Method,
     TransportError, user_agent,

@@ -14,6 +14,9 @@ use crate::key::{
 use crate::transport::BoxFuture;
 use crate::types::ClientAssertionAlgorithm;
 
+/// The largest RSA public key accepted, in bits (what the signature checks support).
+pub const MAX_RSA_BITS: usize = 8192;
+
 /// A checked RSA public key (2048 bits or more) and its key id: the public half of a key held
 /// by a [`JwsSigner`].
 #[derive(Clone, PartialEq, Eq)]
@@ -77,10 +80,21 @@ impl RsaPublicKey {
         })?;
         let n = key.modulus().big_endian_without_leading_zero().to_vec();
         let e = key.exponent().big_endian_without_leading_zero().to_vec();
-        let modulus_bits = n.len() * 8;
+        // The exact bit length: a 2041-bit modulus is 256 bytes but not a 2048-bit key.
+        let modulus_bits = n.first().map_or(0, |top| {
+            (n.len() - 1) * 8 + (8 - usize::try_from(top.leading_zeros()).unwrap_or(8))
+        });
         if modulus_bits < MIN_RSA_BITS {
             return Err(KeyError::TooSmall {
                 source_name: source_name.to_owned(),
+            });
+        }
+        if modulus_bits > MAX_RSA_BITS {
+            return Err(KeyError::Unparsable {
+                source_name: source_name.to_owned(),
+                reason: format!(
+                    "a {modulus_bits}-bit key; One Login takes RSA keys of 2048 to {MAX_RSA_BITS} bits"
+                ),
             });
         }
         Ok(Self::from_components(key_id, modulus_bits, n, e))
@@ -125,6 +139,23 @@ impl RsaPublicKey {
             &URL_SAFE_NO_PAD.encode(&self.n),
             &URL_SAFE_NO_PAD.encode(&self.e),
         )
+    }
+
+    /// The key as SubjectPublicKeyInfo PEM (`BEGIN PUBLIC KEY`), the form `public_key_file`
+    /// takes.
+    pub fn to_pem(&self) -> String {
+        let components = aws_lc_rs::rsa::PublicKeyComponents {
+            n: &self.n[..],
+            e: &self.e[..],
+        };
+        // The components came from a checked key, so they encode; an empty string otherwise.
+        let key: Result<aws_lc_rs::rsa::PublicEncryptingKey, _> = components.try_into();
+        let der: Option<Vec<u8>> = key
+            .ok()
+            .and_then(|key| aws_lc_rs::encoding::AsDer::as_der(&key).ok())
+            .map(|der| der.as_ref().to_vec());
+        der.map(|der| ::pem::encode(&::pem::Pem::new("PUBLIC KEY", der)))
+            .unwrap_or_default()
     }
 
     /// The key as a JWK (`kty: RSA`, `n`, `e`, `kid`, `use: sig`, `alg`).
@@ -198,25 +229,49 @@ impl ServiceKey {
     }
 }
 
-/// Why a [`JwsSigner`] could not sign. The reason is shown in errors and logs: it must hold no
-/// secret.
+/// Why a [`JwsSigner`] could not sign: for a while (throttled, unreachable: the sign-in may be
+/// tried again) or until someone changes something (access denied, the key disabled or deleted,
+/// a key not made for signing). The reason is shown in errors and logs: it must hold no secret,
+/// so give a short description, never the `{:?}` of an SDK error (it is cut to 200 printable
+/// characters anyway).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the signer could not sign: {reason}")]
 pub struct SignerError {
     reason: String,
+    permanent: bool,
 }
 
 impl SignerError {
-    /// An error with a reason fit for logs (no key material, no credentials).
-    pub fn new(reason: impl Into<String>) -> Self {
+    /// A failure that may pass (throttling, a network error, a timeout).
+    pub fn transient(reason: impl Into<String>) -> Self {
         Self {
-            reason: reason.into(),
+            reason: crate::internal::printable(&reason.into(), 200),
+            permanent: false,
         }
+    }
+
+    /// A failure that lasts until the configuration changes (access denied, the key disabled,
+    /// deleted or not a signing key, the wrong algorithm for the key).
+    pub fn permanent(reason: impl Into<String>) -> Self {
+        Self {
+            permanent: true,
+            ..Self::transient(reason)
+        }
+    }
+
+    /// [`SignerError::transient`].
+    pub fn new(reason: impl Into<String>) -> Self {
+        Self::transient(reason)
     }
 
     /// The reason.
     pub fn reason(&self) -> &str {
         &self.reason
+    }
+
+    /// Whether the failure lasts until the configuration changes.
+    pub fn is_permanent(&self) -> bool {
+        self.permanent
     }
 }
 
@@ -224,12 +279,15 @@ impl SignerError {
 /// over a cloud KMS's `Sign` call or an HSM, and register it with `OneLoginBuilder::signer`
 /// under the name the services file gives the key (`signer = "…"`). No KMS client is bundled.
 ///
-/// `sign` receives the JWS signing input (`base64url(header).base64url(claims)`) and returns the
-/// raw signature: for [`ClientAssertionAlgorithm::RS256`] RSASSA-PKCS1-v1_5 with SHA-256 (AWS
+/// `sign` receives the key id of the key to sign with (the `kid` the services file gives it, or
+/// its thumbprint: one signer may hold several keys, a KMS client mapping each `kid` to its key),
+/// the algorithm, and the JWS signing input (`base64url(header).base64url(claims)`, the message:
+/// hash it yourself for a KMS that signs digests); it returns the raw signature of exactly the
+/// modulus's length: for [`ClientAssertionAlgorithm::RS256`] RSASSA-PKCS1-v1_5 with SHA-256 (AWS
 /// KMS `RSASSA_PKCS1_V1_5_SHA_256`), for [`ClientAssertionAlgorithm::PS256`] RSASSA-PSS with
-/// SHA-256 and a 32-byte salt (`RSASSA_PSS_SHA_256`). It is called once per sign-in start that
-/// sends a request object and once per code exchange; bound its time yourself (a KMS call that
-/// hangs holds the sign-in).
+/// SHA-256, MGF1-SHA-256 and a 32-byte salt (`RSASSA_PSS_SHA_256`). Every signature is checked
+/// against the key's public half before it is sent. It is called once per sign-in start that
+/// sends a request object and once per code exchange, under the builder's signer timeout.
 ///
 /// ```
 /// use govuk_one_login_core::{BoxFuture, ClientAssertionAlgorithm, JwsSigner, SignerError};
@@ -240,17 +298,19 @@ impl SignerError {
 /// impl JwsSigner for Kms {
 ///     fn sign<'a>(
 ///         &'a self,
+///         _key_id: &'a str,
 ///         _alg: ClientAssertionAlgorithm,
 ///         _input: &'a [u8],
 ///     ) -> BoxFuture<'a, Result<Vec<u8>, SignerError>> {
-///         Box::pin(async { Err(SignerError::new("this example has no KMS")) })
+///         Box::pin(async { Err(SignerError::permanent("this example has no KMS")) })
 ///     }
 /// }
 /// ```
 pub trait JwsSigner: Send + Sync + fmt::Debug {
-    /// The signature of `input` under `alg` by the key.
+    /// The signature of `input` under `alg` by the key `key_id`.
     fn sign<'a>(
         &'a self,
+        key_id: &'a str,
         alg: ClientAssertionAlgorithm,
         input: &'a [u8],
     ) -> BoxFuture<'a, Result<Vec<u8>, SignerError>>;
@@ -259,10 +319,11 @@ pub trait JwsSigner: Send + Sync + fmt::Debug {
 impl<T: JwsSigner + ?Sized> JwsSigner for std::sync::Arc<T> {
     fn sign<'a>(
         &'a self,
+        key_id: &'a str,
         alg: ClientAssertionAlgorithm,
         input: &'a [u8],
     ) -> BoxFuture<'a, Result<Vec<u8>, SignerError>> {
-        (**self).sign(alg, input)
+        (**self).sign(key_id, alg, input)
     }
 }
 
@@ -277,15 +338,8 @@ mod tests {
         let private = RsaPrivateKey::generate("k").unwrap();
         let jwk = private.public_jwk("RS256");
         // The SPKI PEM of the same key, as a KMS exports it.
-        let n = URL_SAFE_NO_PAD.decode(jwk["n"].as_str().unwrap()).unwrap();
-        let e = URL_SAFE_NO_PAD.decode(jwk["e"].as_str().unwrap()).unwrap();
-        let pkcs1 = aws_lc_rs::rsa::PublicKeyComponents {
-            n: &n[..],
-            e: &e[..],
-        };
-        let key: aws_lc_rs::rsa::PublicEncryptingKey = pkcs1.try_into().unwrap();
-        let spki = aws_lc_rs::encoding::AsDer::as_der(&key).unwrap();
-        let pem = ::pem::encode(&::pem::Pem::new("PUBLIC KEY", spki.as_ref().to_vec()));
+        let pem = private.public_key().to_pem();
+        assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----"));
         let public = RsaPublicKey::from_pem(&pem, "k", "test").unwrap();
         assert_eq!(public.thumbprint(), private.thumbprint());
         assert_eq!(public.public_jwk("RS256"), jwk);

@@ -68,7 +68,7 @@ pub use protocol::{
     MAX_LOGIN_HINT, MAX_LOGOUT_QUERY, ReturnTo, TokenResponseProblem,
 };
 pub use registry::{OneLogin, OneLoginBuilder};
-pub use rp::{DEFAULT_PENDING_TTL_SECS, MAX_RESPONSE_BYTES, RelyingParty};
+pub use rp::{DEFAULT_PENDING_TTL_SECS, DEFAULT_SIGNER_TIMEOUT, MAX_RESPONSE_BYTES, RelyingParty};
 pub use seal::{
     MAX_SEALED_BYTES, SEAL_VERSION, SEALING_KEY_LEN, SealError, Sealable, Sealer, SealingKey,
 };

@@ -7,8 +7,6 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use govuk_one_login::core::{
     BoxFuture, ClientAssertionAlgorithm, KeySpec, ServiceSpec, TokenAuthSpec,
 };
@@ -22,13 +20,19 @@ use govuk_one_login_testkit::{Harness, auth_service};
 enum Mode {
     Sign,
     Fail,
+    Refuse,
     SignWithAnotherKey,
+    /// Signs PKCS#1 v1.5 whatever the algorithm asked.
+    AlwaysPkcs1,
+    Hang,
 }
 
-/// A stand-in for a KMS: the private key lives here, never in the relying party.
+/// A stand-in for a KMS: the private keys live here, never in the relying party; it signs
+/// with the key the relying party names by its `kid` (the thumbprint here).
 #[derive(Debug)]
 struct FakeKms {
     key: RsaPrivateKey,
+    second: RsaPrivateKey,
     other: RsaPrivateKey,
     mode: Mode,
     calls: AtomicUsize,
@@ -38,6 +42,7 @@ impl FakeKms {
     fn new(mode: Mode) -> Arc<Self> {
         Arc::new(Self {
             key: RsaPrivateKey::generate("kms").unwrap(),
+            second: RsaPrivateKey::generate("second").unwrap(),
             other: RsaPrivateKey::generate("other").unwrap(),
             mode,
             calls: AtomicUsize::new(0),
@@ -46,17 +51,12 @@ impl FakeKms {
 
     /// The public half as the KMS exports it (SubjectPublicKeyInfo PEM).
     fn public_pem(&self) -> String {
-        let jwk = self.key.public_jwk("RS256");
-        let n = URL_SAFE_NO_PAD.decode(jwk["n"].as_str().unwrap()).unwrap();
-        let e = URL_SAFE_NO_PAD.decode(jwk["e"].as_str().unwrap()).unwrap();
-        let components = aws_lc_rs::rsa::PublicKeyComponents {
-            n: &n[..],
-            e: &e[..],
-        };
-        let key: aws_lc_rs::rsa::PublicEncryptingKey = components.try_into().unwrap();
-        let spki = aws_lc_rs::encoding::AsDer::as_der(&key).unwrap();
-        pem::encode(&pem::Pem::new("PUBLIC KEY", spki.as_ref().to_vec()))
+        spki_pem(&self.key)
     }
+}
+
+fn spki_pem(key: &RsaPrivateKey) -> String {
+    key.public_key().to_pem()
 }
 
 fn raw_sign(key: &RsaPrivateKey, alg: ClientAssertionAlgorithm, input: &[u8]) -> Vec<u8> {
@@ -80,15 +80,26 @@ fn raw_sign(key: &RsaPrivateKey, alg: ClientAssertionAlgorithm, input: &[u8]) ->
 impl JwsSigner for FakeKms {
     fn sign<'a>(
         &'a self,
+        key_id: &'a str,
         alg: ClientAssertionAlgorithm,
         input: &'a [u8],
     ) -> BoxFuture<'a, Result<Vec<u8>, SignerError>> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         Box::pin(async move {
+            let key = if key_id == self.second.thumbprint() {
+                &self.second
+            } else if key_id == self.key.thumbprint() {
+                &self.key
+            } else {
+                return Err(SignerError::permanent(format!("no key {key_id}")));
+            };
             match self.mode {
-                Mode::Sign => Ok(raw_sign(&self.key, alg, input)),
+                Mode::Sign => Ok(raw_sign(key, alg, input)),
                 Mode::SignWithAnotherKey => Ok(raw_sign(&self.other, alg, input)),
-                Mode::Fail => Err(SignerError::new("KMS throttled the request")),
+                Mode::AlwaysPkcs1 => Ok(raw_sign(key, ClientAssertionAlgorithm::RS256, input)),
+                Mode::Fail => Err(SignerError::transient("KMS throttled the request")),
+                Mode::Refuse => Err(SignerError::permanent("AccessDeniedException")),
+                Mode::Hang => std::future::pending().await,
             }
         })
     }
@@ -126,6 +137,7 @@ fn deploy(h: &Harness, spec: ServiceSpec, kms: Arc<FakeKms>) -> OneLogin {
     OneLogin::builder(services)
         .clock(Arc::new(h.clock.clone()))
         .signer("kms", kms)
+        .signer_timeout(std::time::Duration::from_millis(300))
         .build()
         .unwrap()
 }
@@ -167,13 +179,22 @@ async fn a_key_held_by_a_signer_signs_assertions_and_request_objects() {
 #[tokio::test]
 async fn a_failing_signer_or_one_holding_another_key_stops_the_sign_in_before_anything_is_sent() {
     let h = Harness::start(vec![auth_service("other", "other-client")]).await;
-    for (mode, code, retry) in [
-        (Mode::Fail, "sign.signer", true),
-        (Mode::SignWithAnotherKey, "sign.bad_signature", false),
+    for (mode, alg, code, retry) in [
+        (Mode::Fail, "RS256", "sign.signer", true),
+        (Mode::Hang, "RS256", "sign.signer", true),
+        (Mode::Refuse, "RS256", "sign.signer", false),
+        (
+            Mode::SignWithAnotherKey,
+            "RS256",
+            "sign.bad_signature",
+            false,
+        ),
+        // A KMS key made for PKCS#1 while the file says PS256.
+        (Mode::AlwaysPkcs1, "PS256", "sign.bad_signature", false),
     ] {
         // Without request objects the start needs no signature; the exchange does.
         let kms = FakeKms::new(mode);
-        let one_login = deploy(&h, kms_service(&kms, false, "RS256"), kms.clone());
+        let one_login = deploy(&h, kms_service(&kms, false, alg), kms.clone());
         h.provider.clear_requests();
         let rp = one_login.relying_party("app").unwrap();
         let start = rp.start_sign_in(SignInOptions::default()).await.unwrap();
@@ -190,7 +211,7 @@ async fn a_failing_signer_or_one_holding_another_key_stops_the_sign_in_before_an
         );
         assert!(h.provider.requests_to("/token").is_empty(), "{code}");
         // With request objects, the start itself fails and no URL is made.
-        let one_login = deploy(&h, kms_service(&kms, true, "RS256"), kms.clone());
+        let one_login = deploy(&h, kms_service(&kms, true, alg), kms.clone());
         let e = one_login
             .relying_party("app")
             .unwrap()
@@ -198,6 +219,47 @@ async fn a_failing_signer_or_one_holding_another_key_stops_the_sign_in_before_an
             .await
             .unwrap_err();
         assert_eq!(e.code(), code);
+    }
+}
+
+#[tokio::test]
+async fn one_signer_holds_the_keys_of_two_services_and_signs_each_with_its_own() {
+    let h = Harness::start(vec![auth_service("other", "other-client")]).await;
+    let kms = FakeKms::new(Mode::Sign);
+    let second = ServiceSpec {
+        token_auth: TokenAuthSpec {
+            signer: Some("kms".into()),
+            public_key_pem: Some(spki_pem(&kms.second)),
+            ..TokenAuthSpec::default()
+        },
+        ..auth_service("second", "second-client")
+    };
+    let services = ServicesFile {
+        provider: h.provider.provider_spec(),
+        services: vec![kms_service(&kms, false, "RS256"), second],
+        base_dir: None,
+    }
+    .validate()
+    .unwrap();
+    for service in services.iter() {
+        h.provider.register(service);
+    }
+    let one_login = OneLogin::builder(services)
+        .clock(Arc::new(h.clock.clone()))
+        .signer("kms", kms.clone())
+        .build()
+        .unwrap();
+    for (name, key) in [("app", &kms.key), ("second", &kms.second)] {
+        h.provider.clear_requests();
+        let rp = one_login.relying_party(name).unwrap();
+        let start = rp.start_sign_in(SignInOptions::default()).await.unwrap();
+        let callback = h.provider.authorize(&start.url).await.unwrap();
+        rp.finish_sign_in(callback.query().unwrap_or_default(), start.pending)
+            .await
+            .unwrap();
+        let token = h.provider.requests_to("/token");
+        let assertion = token[0].client_assertion.as_ref().unwrap();
+        assert_eq!(assertion.header["kid"], key.thumbprint(), "{name}");
     }
 }
 
@@ -211,10 +273,33 @@ async fn the_signer_must_be_registered_and_every_registered_signer_used() {
     assert_eq!(unregistered.code(), "setup.signer_not_registered");
     assert!(unregistered.to_string().contains(".signer(\"kms\""));
     let unused = OneLogin::builder(services(&h, auth_service("plain", "plain-client")))
-        .signer("kms", kms)
+        .signer("kms", kms.clone())
         .build()
         .unwrap_err();
     assert_eq!(unused.code(), "setup.unused_signer");
+    // The next key's signer too: a rotation must not fail on the day that key becomes current.
+    let next = ServiceSpec {
+        token_auth: TokenAuthSpec {
+            keys: vec![
+                KeySpec {
+                    key_pem: Some(RsaPrivateKey::generate("now").unwrap().pem().clone()),
+                    current: true,
+                    ..KeySpec::default()
+                },
+                KeySpec {
+                    signer: Some("kms-next".into()),
+                    public_key_pem: Some(kms.public_pem()),
+                    ..KeySpec::default()
+                },
+            ],
+            ..TokenAuthSpec::default()
+        },
+        ..auth_service("app", "app-client")
+    };
+    let e = OneLogin::builder(services(&h, next)).build().unwrap_err();
+    assert_eq!(e.code(), "setup.signer_not_registered");
+    assert!(e.to_string().contains("kms-next"));
+    assert_eq!(kms.calls.load(Ordering::SeqCst), 0);
 }
 
 #[tokio::test]
@@ -318,6 +403,35 @@ fn the_services_file_refuses_a_signer_key_without_its_public_half_or_with_a_priv
                 ..ok
             },
             "config.bad_key",
+        ),
+        // The same key twice: its private file and the KMS copy of it.
+        (
+            TokenAuthSpec {
+                keys: vec![
+                    KeySpec {
+                        key_pem: Some(kms_pem.pem().clone()),
+                        key_id: Some("file".into()),
+                        current: true,
+                        ..KeySpec::default()
+                    },
+                    KeySpec {
+                        signer: Some("kms".into()),
+                        public_key_pem: Some(kms_pem.public_key().to_pem()),
+                        ..KeySpec::default()
+                    },
+                ],
+                ..TokenAuthSpec::default()
+            },
+            "config.duplicate_key_id",
+        ),
+        (
+            TokenAuthSpec {
+                method: Some("client_secret_post".into()),
+                secret: Some(govuk_one_login::SecretString::new("s")),
+                public_key_pem: Some(kms_pem.public_key().to_pem()),
+                ..TokenAuthSpec::default()
+            },
+            "config.mixed_auth_settings",
         ),
     ] {
         assert_eq!(check(bad.clone()), vec![code], "{bad:?}");

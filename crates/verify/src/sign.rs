@@ -32,10 +32,40 @@ const RESERVED: &[&str] = &["iss", "aud", "exp", "iat", "nbf", "jti"];
 /// Where the private key is.
 #[derive(Clone)]
 enum Backend {
-    /// In this process, parsed once.
-    Local(Arc<RsaKeyPair>),
+    /// In this process, parsed once (and its public half, which checks a signature made
+    /// elsewhere from this signer's inputs).
+    Local(Arc<RsaKeyPair>, Verifier),
     /// In an external signer; the public half checks what it returns.
-    External(Arc<aws_lc_rs::signature::UnparsedPublicKey<Vec<u8>>>),
+    External(Verifier),
+}
+
+/// A key's public half, ready to check signatures.
+type Verifier = Arc<aws_lc_rs::signature::UnparsedPublicKey<Vec<u8>>>;
+
+/// The verifier of the RSA key `jwk` (`n`, `e`) for `alg`.
+fn verifier_for(jwk: &Value, alg: ClientAssertionAlgorithm) -> Result<Verifier, SignError> {
+    let component = |name: &str| {
+        jwk.get(name)
+            .and_then(Value::as_str)
+            .and_then(|v| URL_SAFE_NO_PAD.decode(v).ok())
+            .ok_or(SignError::KeyRejected)
+    };
+    let (n, e) = (component("n")?, component("e")?);
+    let components = aws_lc_rs::rsa::PublicKeyComponents {
+        n: &n[..],
+        e: &e[..],
+    };
+    let key: aws_lc_rs::rsa::PublicEncryptingKey =
+        components.try_into().map_err(|_| SignError::KeyRejected)?;
+    let spki = aws_lc_rs::encoding::AsDer::as_der(&key).map_err(|_| SignError::KeyRejected)?;
+    let params: &'static aws_lc_rs::signature::RsaParameters = match alg {
+        ClientAssertionAlgorithm::RS256 => &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+        ClientAssertionAlgorithm::PS256 => &aws_lc_rs::signature::RSA_PSS_2048_8192_SHA256,
+    };
+    Ok(Arc::new(aws_lc_rs::signature::UnparsedPublicKey::new(
+        params,
+        spki.as_ref().to_vec(),
+    )))
 }
 
 /// Signs client assertions and request objects with the service's RSA key.
@@ -115,8 +145,9 @@ impl ClientSigner {
             obj.insert("use".into(), Value::String("sig".into()));
             obj.insert("alg".into(), Value::String(alg.as_str().into()));
         }
+        let verifier = verifier_for(&public_jwk, alg)?;
         Ok(Self {
-            backend: Backend::Local(Arc::new(pair)),
+            backend: Backend::Local(Arc::new(pair), verifier),
             algorithm: alg,
             client_id: client_id.as_str().to_owned(),
             kid: key.key_id().to_owned(),
@@ -140,28 +171,9 @@ impl ClientSigner {
             return Err(SignError::EmptyClientId);
         }
         let public_jwk = public.public_jwk(alg.as_str());
-        let component = |name: &str| {
-            public_jwk
-                .get(name)
-                .and_then(Value::as_str)
-                .and_then(|v| URL_SAFE_NO_PAD.decode(v).ok())
-                .ok_or(SignError::KeyRejected)
-        };
-        let (n, e) = (component("n")?, component("e")?);
-        let components = aws_lc_rs::rsa::PublicKeyComponents {
-            n: &n[..],
-            e: &e[..],
-        };
-        let key: aws_lc_rs::rsa::PublicEncryptingKey =
-            components.try_into().map_err(|_| SignError::KeyRejected)?;
-        let spki = aws_lc_rs::encoding::AsDer::as_der(&key).map_err(|_| SignError::KeyRejected)?;
-        let params: &'static aws_lc_rs::signature::RsaParameters = match alg {
-            ClientAssertionAlgorithm::RS256 => &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
-            ClientAssertionAlgorithm::PS256 => &aws_lc_rs::signature::RSA_PSS_2048_8192_SHA256,
-        };
-        let verifier = aws_lc_rs::signature::UnparsedPublicKey::new(params, spki.as_ref().to_vec());
+        let verifier = verifier_for(&public_jwk, alg)?;
         Ok(Self {
-            backend: Backend::External(Arc::new(verifier)),
+            backend: Backend::External(verifier),
             algorithm: alg,
             client_id: client_id.as_str().to_owned(),
             kid: public.key_id().to_owned(),
@@ -237,14 +249,17 @@ impl ClientSigner {
             ),
             algorithm: self.algorithm,
             verifier: match &self.backend {
-                Backend::Local(_) => None,
-                Backend::External(v) => Some(Arc::clone(v)),
+                Backend::Local(_, v) | Backend::External(v) => Arc::clone(v),
             },
+            modulus_len: self.public_jwk["n"]
+                .as_str()
+                .and_then(|n| URL_SAFE_NO_PAD.decode(n).ok())
+                .map_or(0, |n| n.len()),
         })
     }
 
     fn sign_locally(&self, input: SigningInput) -> Result<String, SignError> {
-        let Backend::Local(key) = &self.backend else {
+        let Backend::Local(key, _) = &self.backend else {
             return Err(SignError::ExternalKey);
         };
         let SigningInput { input, .. } = input;
@@ -362,7 +377,9 @@ pub struct SigningInput {
     input: String,
     algorithm: ClientAssertionAlgorithm,
     /// The key's public half, which checks what the signer returns.
-    verifier: Option<Arc<aws_lc_rs::signature::UnparsedPublicKey<Vec<u8>>>>,
+    verifier: Verifier,
+    /// The modulus's length in bytes: what a signature's length must be.
+    modulus_len: usize,
 }
 
 impl fmt::Debug for SigningInput {
@@ -392,11 +409,19 @@ impl SigningInput {
     /// # Errors
     /// [`SignError::BadSignature`].
     pub fn finish(self, signature: &[u8]) -> Result<String, SignError> {
-        if let Some(verifier) = &self.verifier {
-            verifier
-                .verify(self.input.as_bytes(), signature)
-                .map_err(|_| SignError::BadSignature)?;
-        }
+        // A signer that returns the signature as a minimal integer drops its leading zero bytes
+        // (one signature in 256): a JWS signature is the modulus's length, so pad it back.
+        let mut padded;
+        let signature = if !signature.is_empty() && signature.len() < self.modulus_len {
+            padded = vec![0; self.modulus_len - signature.len()];
+            padded.extend_from_slice(signature);
+            &padded[..]
+        } else {
+            signature
+        };
+        self.verifier
+            .verify(self.input.as_bytes(), signature)
+            .map_err(|_| SignError::BadSignature)?;
         Ok(format!(
             "{}.{}",
             self.input,

@@ -200,3 +200,65 @@ fn request_object_refuses_forbidden_and_reserved_parameters() {
         SignError::EmptyAudience
     );
 }
+
+#[test]
+fn an_external_signers_signature_is_checked_before_it_makes_a_jws() {
+    let local = client_signer(ClientAssertionAlgorithm::RS256);
+    let key = rsa_private_key(RSA_B_PEM, "client-key-1");
+    let external = ClientSigner::for_key(
+        &govuk_one_login_core::ServiceKey::External {
+            signer: "kms".into(),
+            public: key.public_key().clone(),
+        },
+        ClientAssertionAlgorithm::RS256,
+        &ClientId::new(CLIENT_ID),
+    )
+    .unwrap();
+    assert!(external.is_external() && !local.is_external());
+    // What the KMS does: sign the input with the key it holds.
+    let good = external.assertion_input(TOKEN_URL, NOW).unwrap();
+    let pem = pem::parse(key.pem().expose_secret().trim()).unwrap();
+    let pair = match pem.tag() {
+        "PRIVATE KEY" => aws_lc_rs::signature::RsaKeyPair::from_pkcs8(pem.contents()),
+        _ => aws_lc_rs::signature::RsaKeyPair::from_der(pem.contents()),
+    }
+    .unwrap();
+    let mut raw = vec![0; pair.public_modulus_len()];
+    pair.sign(
+        &aws_lc_rs::signature::RSA_PKCS1_SHA256,
+        &aws_lc_rs::rand::SystemRandom::new(),
+        good.as_bytes(),
+        &mut raw,
+    )
+    .unwrap();
+    let token = good.finish(&raw).unwrap();
+    let (header, claims) = open(&token, &local, Algorithm::RS256);
+    assert_eq!(header["kid"], "client-key-1");
+    assert_eq!(claims["aud"], json!(TOKEN_URL));
+    // The external signer cannot sign by itself.
+    assert_eq!(
+        external.client_assertion(TOKEN_URL, NOW).unwrap_err(),
+        SignError::ExternalKey
+    );
+    // A good signature (made here by the local key) finishes into a JWS that verifies.
+    let input = external.assertion_input(TOKEN_URL, NOW).unwrap();
+    let made_locally = local.client_assertion(TOKEN_URL, NOW).unwrap();
+    let signature = unb64(&parts(&made_locally).2);
+    assert_eq!(
+        input.clone().finish(&signature).unwrap_err(),
+        SignError::BadSignature,
+        "another input's signature"
+    );
+    for bad in [Vec::new(), vec![0; 256], vec![1; 3]] {
+        assert_eq!(
+            input.clone().finish(&bad).unwrap_err(),
+            SignError::BadSignature
+        );
+    }
+    // A local signer's inputs are checked the same way.
+    let local_input = local.assertion_input(TOKEN_URL, NOW).unwrap();
+    assert_eq!(
+        local_input.finish(&[7; 256]).unwrap_err(),
+        SignError::BadSignature
+    );
+}

@@ -201,8 +201,11 @@ impl SignInError {
             | Self::FeatureDisabled(_)
             | Self::NeedsRequestObjects(_)
             | Self::UrlTooLong { .. } => Action::Misconfigured,
-            // The external signer (a KMS) failing is an outage; the rest is the key's set-up.
-            Self::Signing(SignError::Signer { .. }) => Action::RetryLater,
+            // The external signer (a KMS) failing for a while is an outage; a lasting refusal
+            // (access denied, a disabled key) and the rest are the key's set-up.
+            Self::Signing(SignError::Signer {
+                permanent: false, ..
+            }) => Action::RetryLater,
             Self::Signing(_) => Action::Misconfigured,
             Self::Discovery(e) => discovery_action(e),
             Self::Transport(_) | Self::Random(_) | Self::ReplayStore(_) => Action::RetryLater,

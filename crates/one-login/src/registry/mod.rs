@@ -16,7 +16,7 @@ use govuk_one_login_discovery::{CachePolicy, ProviderCache, ProviderRegistry};
 use govuk_one_login_verify::ClientSigner;
 
 use crate::error::SetupError;
-use crate::rp::{DEFAULT_PENDING_TTL_SECS, Deps, RelyingParty};
+use crate::rp::{DEFAULT_PENDING_TTL_SECS, DEFAULT_SIGNER_TIMEOUT, Deps, RelyingParty};
 
 /// Every service of a services file, each with its own [`RelyingParty`], sharing one provider
 /// cache per issuer (100 services cost one discovery and one JWKS request). Cheap to clone.
@@ -50,6 +50,7 @@ impl OneLogin {
             registry: None,
             pending_ttl_secs: DEFAULT_PENDING_TTL_SECS,
             signers: Vec::new(),
+            signer_timeout: DEFAULT_SIGNER_TIMEOUT,
         }
     }
 
@@ -90,6 +91,7 @@ pub struct OneLoginBuilder {
     pending_ttl_secs: i64,
     /// External signers (a KMS, an HSM) by the name the services file gives them.
     signers: Vec<(String, Arc<dyn JwsSigner>)>,
+    signer_timeout: std::time::Duration,
 }
 
 /// A service's own (replay, state) stores.
@@ -184,6 +186,15 @@ impl OneLoginBuilder {
         self
     }
 
+    /// How long an external signer gets for one signature (default five seconds): a KMS call
+    /// that hangs fails the sign-in with `sign.signer` (action `retry_later`) rather than holding
+    /// it.
+    #[must_use]
+    pub fn signer_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.signer_timeout = timeout;
+        self
+    }
+
     /// How long a pending sign-in stays usable (default one hour).
     #[must_use]
     pub fn pending_ttl(mut self, ttl: std::time::Duration) -> Self {
@@ -246,17 +257,36 @@ impl OneLoginBuilder {
                 .states
                 .unwrap_or_else(|| Arc::new(InMemoryReplayStore::evicting(100_000))),
             pending_ttl_secs: self.pending_ttl_secs,
+            signer_timeout: self.signer_timeout,
         };
-        for (name, _) in &self.signers {
-            let named = self.services.iter().any(|svc| match svc.client_auth() {
+        // Every signer the file names is registered (the next key's too, so that a rotation never
+        // fails on the day it makes that key current), and every one registered is named.
+        let named: Vec<(String, String)> = self
+            .services
+            .iter()
+            .flat_map(|svc| match svc.client_auth() {
                 ClientAuth::PrivateKeyJwt { key, others, .. } => std::iter::once(key)
                     .chain(others)
-                    .any(|k| k.signer() == Some(name.as_str())),
-                ClientAuth::ClientSecretPost { .. } => false,
+                    .filter_map(|k| k.signer().map(|s| (svc.name().to_string(), s.to_owned())))
+                    .collect::<Vec<_>>(),
+                ClientAuth::ClientSecretPost { .. } => Vec::new(),
+            })
+            .collect();
+        if let Some((service, signer)) = named
+            .iter()
+            .find(|(_, s)| !self.signers.iter().any(|(n, _)| n == s))
+        {
+            return Err(SetupError::SignerNotRegistered {
+                service: service.clone(),
+                signer: signer.clone(),
             });
-            if !named {
-                return Err(SetupError::UnusedSigner(name.clone()));
-            }
+        }
+        if let Some((name, _)) = self
+            .signers
+            .iter()
+            .find(|(n, _)| !named.iter().any(|(_, s)| s == n))
+        {
+            return Err(SetupError::UnusedSigner(name.clone()));
         }
         let mut services = BTreeMap::new();
         let mut order = Vec::new();

@@ -40,6 +40,8 @@ pub(crate) struct Deps {
     /// back-channel logout (and evicting, so it can never stop sign-ins either).
     pub(crate) states: Arc<dyn ReplayStore>,
     pub(crate) pending_ttl_secs: i64,
+    /// How long an external signer (a KMS) gets for one signature.
+    pub(crate) signer_timeout: Duration,
 }
 
 struct Inner {
@@ -51,6 +53,9 @@ struct Inner {
     user_agent: String,
     labels: ServiceLabels,
 }
+
+/// How long an external signer gets for one signature by default.
+pub const DEFAULT_SIGNER_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The relying party of one service: start and finish sign-ins and sign-outs, handle
 /// back-channel logout. Cheap to clone, `Send + Sync`: keep it in your web framework's state.

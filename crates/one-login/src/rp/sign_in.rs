@@ -140,17 +140,33 @@ impl RelyingParty {
         Ok(request.to_request_object_url(endpoint, &jwt)?)
     }
 
-    /// Has the external signer sign `input`, and checks its signature.
+    /// Has the external signer sign `input` with the current key, within the signer timeout,
+    /// and checks its signature.
     async fn sign_externally(&self, input: SigningInput) -> Result<String, SignError> {
-        let Some(external) = &self.inner.external else {
+        let (Some(external), Some(signer)) = (&self.inner.external, &self.inner.signer) else {
             return Err(SignError::ExternalKey);
         };
-        let signature = external
-            .sign(input.algorithm(), input.as_bytes())
-            .await
-            .map_err(|e| SignError::Signer {
-                reason: e.reason().to_owned(),
-            })?;
+        let timeout = self.inner.deps.signer_timeout;
+        let signed = tokio::time::timeout(
+            timeout,
+            external.sign(signer.kid(), input.algorithm(), input.as_bytes()),
+        )
+        .await;
+        let signature = match signed {
+            Ok(Ok(signature)) => signature,
+            Ok(Err(e)) => {
+                return Err(SignError::Signer {
+                    reason: e.reason().to_owned(),
+                    permanent: e.is_permanent(),
+                });
+            }
+            Err(_) => {
+                return Err(SignError::Signer {
+                    reason: format!("no answer within {} ms", timeout.as_millis()),
+                    permanent: false,
+                });
+            }
+        };
         input.finish(&signature)
     }
 

@@ -44,6 +44,9 @@ pub enum SignError {
     Signer {
         /// The signer's reason (no secrets).
         reason: String,
+        /// Whether it lasts until the configuration changes (access denied, a disabled key),
+        /// rather than passing (throttling, a timeout).
+        permanent: bool,
     },
     /// The external signer's signature does not verify with the key's public half (the wrong
     /// key, the wrong algorithm, or a DER-wrapped signature).

@@ -128,6 +128,29 @@ fn private_key_jwt(
             None => complete = false,
         }
     }
+    // The same public key under two key ids (a key in a KMS and its private file, say); the
+    // same key id twice is reported below.
+    let mut thumbprints: Vec<(String, &str)> = Vec::new();
+    for key in current.iter().chain(&others) {
+        let thumbprint = key.thumbprint();
+        if thumbprints
+            .iter()
+            .any(|(t, kid)| *t == thumbprint && *kid != key.key_id())
+        {
+            p.push(
+                ProblemKind::DuplicateKeyId,
+                s,
+                "token_auth.keys",
+                format!(
+                    "the key `{}` is listed twice (the same public key).",
+                    key.key_id()
+                ),
+                "list each key once: a key in a KMS and its private file are the same key.".into(),
+            );
+            complete = false;
+        }
+        thumbprints.push((thumbprint, key.key_id()));
+    }
     let mut seen: Vec<&str> = Vec::new();
     for key in current.iter().chain(&others) {
         if seen.contains(&key.key_id()) {
@@ -365,6 +388,8 @@ fn client_secret_post(
         ("token_auth.keys", !spec.keys.is_empty()),
         ("token_auth.signer", spec.signer.is_some()),
         ("token_auth.public_key_file", spec.public_key_file.is_some()),
+        ("token_auth.public_key_pem", spec.public_key_pem.is_some()),
+        ("token_auth.key_pem", spec.key_pem.is_some()),
         ("token_auth.alg", spec.alg.is_some()),
     ] {
         if set {
