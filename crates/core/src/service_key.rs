@@ -144,18 +144,22 @@ impl RsaPublicKey {
     /// The key as SubjectPublicKeyInfo PEM (`BEGIN PUBLIC KEY`), the form `public_key_file`
     /// takes.
     pub fn to_pem(&self) -> String {
+        // The components came from a checked key, so they encode; an empty string otherwise.
+        self.spki_der()
+            .map(|der| ::pem::encode(&::pem::Pem::new("PUBLIC KEY", der)))
+            .unwrap_or_default()
+    }
+
+    /// The key as SubjectPublicKeyInfo DER (what a signature verifier takes); `None` only if
+    /// aws-lc cannot encode the checked components.
+    pub fn spki_der(&self) -> Option<Vec<u8>> {
         let components = aws_lc_rs::rsa::PublicKeyComponents {
             n: &self.n[..],
             e: &self.e[..],
         };
-        // The components came from a checked key, so they encode; an empty string otherwise.
-        let key: Result<aws_lc_rs::rsa::PublicEncryptingKey, _> = components.try_into();
-        let der: Option<Vec<u8>> = key
-            .ok()
-            .and_then(|key| aws_lc_rs::encoding::AsDer::as_der(&key).ok())
-            .map(|der| der.as_ref().to_vec());
-        der.map(|der| ::pem::encode(&::pem::Pem::new("PUBLIC KEY", der)))
-            .unwrap_or_default()
+        let key: aws_lc_rs::rsa::PublicEncryptingKey = components.try_into().ok()?;
+        let der = aws_lc_rs::encoding::AsDer::as_der(&key).ok()?;
+        Some(der.as_ref().to_vec())
     }
 
     /// The key as a JWK (`kty: RSA`, `n`, `e`, `kid`, `use: sig`, `alg`).

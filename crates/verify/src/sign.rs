@@ -42,29 +42,18 @@ enum Backend {
 /// A key's public half, ready to check signatures.
 type Verifier = Arc<aws_lc_rs::signature::UnparsedPublicKey<Vec<u8>>>;
 
-/// The verifier of the RSA key `jwk` (`n`, `e`) for `alg`.
-fn verifier_for(jwk: &Value, alg: ClientAssertionAlgorithm) -> Result<Verifier, SignError> {
-    let component = |name: &str| {
-        jwk.get(name)
-            .and_then(Value::as_str)
-            .and_then(|v| URL_SAFE_NO_PAD.decode(v).ok())
-            .ok_or(SignError::KeyRejected)
-    };
-    let (n, e) = (component("n")?, component("e")?);
-    let components = aws_lc_rs::rsa::PublicKeyComponents {
-        n: &n[..],
-        e: &e[..],
-    };
-    let key: aws_lc_rs::rsa::PublicEncryptingKey =
-        components.try_into().map_err(|_| SignError::KeyRejected)?;
-    let spki = aws_lc_rs::encoding::AsDer::as_der(&key).map_err(|_| SignError::KeyRejected)?;
+/// The verifier of the RSA key `public` for `alg`.
+fn verifier_for(
+    public: &RsaPublicKey,
+    alg: ClientAssertionAlgorithm,
+) -> Result<Verifier, SignError> {
+    let spki = public.spki_der().ok_or(SignError::KeyRejected)?;
     let params: &'static aws_lc_rs::signature::RsaParameters = match alg {
         ClientAssertionAlgorithm::RS256 => &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
         ClientAssertionAlgorithm::PS256 => &aws_lc_rs::signature::RSA_PSS_2048_8192_SHA256,
     };
     Ok(Arc::new(aws_lc_rs::signature::UnparsedPublicKey::new(
-        params,
-        spki.as_ref().to_vec(),
+        params, spki,
     )))
 }
 
@@ -78,6 +67,8 @@ pub struct ClientSigner {
     client_id: String,
     kid: String,
     public_jwk: Value,
+    /// The modulus's length in bytes: a signature's length.
+    modulus_len: usize,
 }
 
 impl fmt::Debug for ClientSigner {
@@ -145,13 +136,14 @@ impl ClientSigner {
             obj.insert("use".into(), Value::String("sig".into()));
             obj.insert("alg".into(), Value::String(alg.as_str().into()));
         }
-        let verifier = verifier_for(&public_jwk, alg)?;
+        let verifier = verifier_for(key.public_key(), alg)?;
         Ok(Self {
             backend: Backend::Local(Arc::new(pair), verifier),
             algorithm: alg,
             client_id: client_id.as_str().to_owned(),
             kid: key.key_id().to_owned(),
             public_jwk,
+            modulus_len: key.modulus_bits().div_ceil(8),
         })
     }
 
@@ -170,14 +162,14 @@ impl ClientSigner {
         if client_id.as_str().is_empty() {
             return Err(SignError::EmptyClientId);
         }
-        let public_jwk = public.public_jwk(alg.as_str());
-        let verifier = verifier_for(&public_jwk, alg)?;
+        let verifier = verifier_for(public, alg)?;
         Ok(Self {
             backend: Backend::External(verifier),
             algorithm: alg,
             client_id: client_id.as_str().to_owned(),
             kid: public.key_id().to_owned(),
-            public_jwk,
+            public_jwk: public.public_jwk(alg.as_str()),
+            modulus_len: public.modulus_bits().div_ceil(8),
         })
     }
 
@@ -251,10 +243,7 @@ impl ClientSigner {
             verifier: match &self.backend {
                 Backend::Local(_, v) | Backend::External(v) => Arc::clone(v),
             },
-            modulus_len: self.public_jwk["n"]
-                .as_str()
-                .and_then(|n| URL_SAFE_NO_PAD.decode(n).ok())
-                .map_or(0, |n| n.len()),
+            modulus_len: self.modulus_len,
         })
     }
 
