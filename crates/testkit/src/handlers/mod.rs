@@ -175,53 +175,31 @@ impl Reply {
         self
     }
 
-    /// The `Content-Type` and bytes of the body.
-    pub(crate) fn body_bytes(&self) -> Option<(String, Vec<u8>)> {
+    /// Takes the body out: its `Content-Type` (the header set, or the body kind's default) and
+    /// bytes; `None` for an empty body.
+    pub(crate) fn take_body(&mut self) -> Option<(String, Vec<u8>)> {
         let content_type = self
             .headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
             .map(|(_, v)| v.clone());
-        match &self.body {
-            Body::Empty => None,
-            Body::Text(s) => Some((
-                content_type.unwrap_or_else(|| "text/plain; charset=utf-8".into()),
-                s.clone().into_bytes(),
-            )),
-            Body::Json(v) => Some((
-                content_type.unwrap_or_else(|| "application/json".into()),
-                serde_json::to_vec(v).unwrap_or_default(),
-            )),
-            Body::Raw(bytes, mime) => Some((
-                content_type.unwrap_or_else(|| (*mime).into()),
-                bytes.clone(),
-            )),
-        }
+        let (default_type, bytes) = match std::mem::replace(&mut self.body, Body::Empty) {
+            Body::Empty => return None,
+            Body::Text(s) => ("text/plain; charset=utf-8", s.into_bytes()),
+            Body::Json(v) => (
+                "application/json",
+                serde_json::to_vec(&v).unwrap_or_default(),
+            ),
+            Body::Raw(bytes, mime) => (mime, bytes),
+        };
+        Some((content_type.unwrap_or_else(|| default_type.into()), bytes))
     }
 
-    fn into_template(self) -> ResponseTemplate {
+    fn into_template(mut self) -> ResponseTemplate {
         let mut t = ResponseTemplate::new(self.status);
-        let content_type = self
-            .headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
-            .map(|(_, v)| v.clone());
-        t = match self.body {
-            Body::Empty => t,
-            Body::Text(s) => t.set_body_raw(
-                s.into_bytes(),
-                content_type
-                    .as_deref()
-                    .unwrap_or("text/plain; charset=utf-8"),
-            ),
-            Body::Json(v) => {
-                let bytes = serde_json::to_vec(&v).unwrap_or_default();
-                t.set_body_raw(bytes, content_type.as_deref().unwrap_or("application/json"))
-            }
-            Body::Raw(bytes, mime) => {
-                t.set_body_raw(bytes, content_type.as_deref().unwrap_or(mime))
-            }
-        };
+        if let Some((content_type, bytes)) = self.take_body() {
+            t = t.set_body_raw(bytes, &content_type);
+        }
         for (k, v) in self.headers {
             if !k.eq_ignore_ascii_case("content-type") {
                 t = t.insert_header(k.as_str(), v.as_str());

@@ -585,21 +585,19 @@ async fn provider_route(
     if let Some(delay) = reply.delay {
         tokio::time::sleep(delay).await;
     }
-    into_response(&reply)
+    into_response(reply)
 }
 
-fn into_response(reply: &Reply) -> Response {
-    let mut response = Response::new(match reply.body_bytes() {
-        Some((_, bytes)) => AxumBody::from(bytes),
-        None => AxumBody::empty(),
-    });
+fn into_response(mut reply: Reply) -> Response {
+    let (content_type, body) = match reply.take_body() {
+        Some((content_type, bytes)) => (Some(content_type), AxumBody::from(bytes)),
+        None => (None, AxumBody::empty()),
+    };
+    let mut response = Response::new(body);
     *response.status_mut() =
         StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let headers = response.headers_mut();
-    if let Some(v) = reply
-        .body_bytes()
-        .and_then(|(content_type, _)| HeaderValue::from_str(&content_type).ok())
-    {
+    if let Some(v) = content_type.and_then(|t| HeaderValue::from_str(&t).ok()) {
         headers.insert(header::CONTENT_TYPE, v);
     }
     for (k, v) in &reply.headers {
@@ -619,37 +617,23 @@ fn into_response(reply: &Reply) -> Response {
 /// When a client assertion (`/token`) or a request object (`/authorize`) of a client whose keys
 /// come from its JWKS names a `kid` not fetched yet, fetches the JWKS (5 s at most).
 async fn fetch_client_keys(ctx: &Context, req: &Incoming) {
-    let (jwt_text, client_id) = match req.path.as_str() {
-        "/token" => {
-            let Some(assertion) = first(&req.form, "client_assertion") else {
-                return;
-            };
-            let sub = jwt::parse(assertion).and_then(|p| {
-                p.claims
-                    .get("sub")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-            });
-            (assertion.to_owned(), sub)
-        }
-        "/authorize" => {
-            let Some(object) = first(&req.query, "request") else {
-                return;
-            };
-            (
-                object.to_owned(),
-                first(&req.query, "client_id").map(str::to_owned),
-            )
-        }
+    // The JWT that names the key, and where the client id is: the assertion's `sub`, or the
+    // query's `client_id` beside a request object.
+    let (jwt_text, from_query) = match req.path.as_str() {
+        "/token" => (first(&req.form, "client_assertion"), false),
+        "/authorize" => (first(&req.query, "request"), true),
         _ => return,
     };
-    let Some(client_id) = client_id else { return };
-    let Some(kid) = jwt::parse(&jwt_text).and_then(|p| {
-        p.header
-            .get("kid")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    }) else {
+    let Some(parsed) = jwt_text.and_then(jwt::parse) else {
+        return;
+    };
+    let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
+    let client_id = if from_query {
+        first(&req.query, "client_id").map(str::to_owned)
+    } else {
+        text(parsed.claims.get("sub"))
+    };
+    let (Some(client_id), Some(kid)) = (client_id, text(parsed.header.get("kid"))) else {
         return;
     };
     let now = ctx.shared().now();
