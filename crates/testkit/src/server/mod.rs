@@ -2,6 +2,8 @@
 //! speaks the GDS simulator's `/config`.
 
 mod config;
+mod fault_names;
+mod sections;
 
 use std::collections::HashMap;
 use std::fmt;
