@@ -38,8 +38,9 @@ use govuk_one_login::{
     Environment, JwsSigner, OneLogin, RsaPrivateKey, Services, SignerError, Url,
     check_services_file,
 };
-use govuk_one_login_testkit::MockServer;
 use serde_json::{Value, json};
+
+mod mock;
 
 /// Make, publish and check a GOV.UK One Login service's keys and services file.
 #[derive(Debug, Parser)]
@@ -220,7 +221,7 @@ fn main() -> ExitCode {
             issuer,
             json,
         } => discover(environment.as_deref(), issuer.as_deref(), json),
-        Command::Mock { port, listen } => mock(port, listen.as_deref()),
+        Command::Mock { port, listen } => mock::mock(port, listen.as_deref()),
     };
     match result {
         Ok(text) => {
@@ -394,74 +395,6 @@ impl JwsSigner for NoSigning {
         _input: &'a [u8],
     ) -> govuk_one_login::core::BoxFuture<'a, Result<Vec<u8>, SignerError>> {
         Box::pin(async { Err(SignerError::permanent("one-login inspect signs nothing")) })
-    }
-}
-
-/// `one-login mock`: serves until Ctrl-C; prints where first (a test reads the first lines).
-fn mock(port: Option<u16>, listen: Option<&str>) -> Result<String, Problem> {
-    let mut builder = MockServer::builder().process_env();
-    let mut port = port;
-    if let Some(listen) = listen {
-        let ip = match listen.parse::<std::net::SocketAddr>() {
-            Ok(addr) => {
-                port = port.or(Some(addr.port()));
-                addr.ip()
-            }
-            Err(_) => listen.parse::<std::net::IpAddr>().map_err(|_| {
-                Problem(format!(
-                    "--listen `{listen}` is not an IP address or IP:PORT"
-                ))
-            })?,
-        };
-        builder = builder.listen(ip);
-    }
-    if let Some(port) = port {
-        builder = builder.port(port);
-    }
-    // Several threads: one slow request (a client's JWKS, a back-channel delivery) never holds
-    // up the others.
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Problem(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(async {
-        let server = builder
-            .start()
-            .await
-            .map_err(|e| Problem(format!("{e} ({})", e.code())))?;
-        let config = pretty(&server.config());
-        emit(&format!(
-            "one-login mock: listening on {}\nissuer: {}\nconfiguration (GET {}config):\n{config}\n",
-            server.local_addr(),
-            server.issuer(),
-            server.issuer(),
-        ));
-        server.run_until(stop_signal()).await;
-        Ok(String::new())
-    })
-}
-
-/// Ctrl-C, or SIGTERM (what `docker stop` and `kill` send).
-async fn stop_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
     }
 }
 
