@@ -143,7 +143,11 @@ fn deploy(h: &Harness, spec: ServiceSpec, kms: Arc<FakeKms>) -> OneLogin {
 }
 
 async fn sign_in(h: &Harness, one_login: &OneLogin) -> Result<(), &'static str> {
-    let rp = one_login.relying_party("app").unwrap();
+    sign_in_to(h, one_login, "app").await
+}
+
+async fn sign_in_to(h: &Harness, one_login: &OneLogin, name: &str) -> Result<(), &'static str> {
+    let rp = one_login.relying_party(name).unwrap();
     let start = rp
         .start_sign_in(SignInOptions::default())
         .await
@@ -251,12 +255,7 @@ async fn one_signer_holds_the_keys_of_two_services_and_signs_each_with_its_own()
         .unwrap();
     for (name, key) in [("app", &kms.key), ("second", &kms.second)] {
         h.provider.clear_requests();
-        let rp = one_login.relying_party(name).unwrap();
-        let start = rp.start_sign_in(SignInOptions::default()).await.unwrap();
-        let callback = h.provider.authorize(&start.url).await.unwrap();
-        rp.finish_sign_in(callback.query().unwrap_or_default(), start.pending)
-            .await
-            .unwrap();
+        assert_eq!(sign_in_to(&h, &one_login, name).await, Ok(()), "{name}");
         let token = h.provider.requests_to("/token");
         let assertion = token[0].client_assertion.as_ref().unwrap();
         assert_eq!(assertion.header["kid"], key.thumbprint(), "{name}");
